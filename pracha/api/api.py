@@ -1,0 +1,92 @@
+"""The JSON API under /api (OpenAPI at /api/docs). Every 4xx answer has the one error format."""
+
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+
+from pracha.core.errors import PrachaError, error_payload
+from pracha.settings import PRACHA_RATE_LIMIT_PER_MINUTE
+
+api = NinjaAPI(
+    title="Pracha API",
+    version="1",
+    description="Pracha (ประชา). Every 4xx answer: {error: {code, message, messages, fields}}.",
+    urls_namespace="api",
+    throttle=[
+        AnonRateThrottle(f"{PRACHA_RATE_LIMIT_PER_MINUTE}/m"),
+        AuthRateThrottle(f"{PRACHA_RATE_LIMIT_PER_MINUTE * 2}/m"),
+    ],
+)
+
+
+def _answer(request: HttpRequest, status: int, payload: dict) -> HttpResponse:
+    return api.create_response(request, payload, status=status)
+
+
+@api.exception_handler(PrachaError)
+def pracha_error(request: HttpRequest, exc: PrachaError) -> HttpResponse:
+    return _answer(request, exc.status, exc.payload())
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        if err.get("type") == "json_invalid" or ("JSON" in str(err.get("msg", "")) and not loc):
+            return _answer(request, 400, error_payload("malformed_json", detail=err.get("msg", "")))
+        fields[".".join(loc) or "body"] = err.get("msg", "invalid")
+    return _answer(request, 422, error_payload("validation_error", fields=fields))
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _answer(request, 401, error_payload("not_authenticated"))
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _answer(request, 403, error_payload("permission_denied"))
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _answer(request, 404, error_payload("not_found"))
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        429: "rate_limited",
+    }.get(exc.status_code, "bad_request")
+    return _answer(request, exc.status_code, error_payload(code, detail=str(exc)))
+
+
+@api.exception_handler(json.JSONDecodeError)
+def bad_json(request: HttpRequest, exc: json.JSONDecodeError) -> HttpResponse:
+    return _answer(request, 400, error_payload("malformed_json", detail=str(exc)))
+
+
+def _mount() -> None:
+    from pracha.agencies.api import router as agencies
+    from pracha.audit.api import router as audit
+    from pracha.identity.api import router as identity
+    from pracha.notify.api import router as notify
+    from pracha.workflow.api import router as workflow
+
+    api.add_router("/agencies", agencies, tags=["agencies"])
+    api.add_router("/identity", identity, tags=["identity"])
+    api.add_router("/workflow", workflow, tags=["workflow"])
+    api.add_router("/notify", notify, tags=["notify"])
+    api.add_router("/audit", audit, tags=["audit"])
+
+
+_mount()

@@ -1,0 +1,170 @@
+"""Django settings. Everything an operator may change comes from environment variables."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("PRACHA_VAR_DIR", BASE_DIR.parent / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("PRACHA_DEBUG", False)
+DEMO = env_bool("PRACHA_DEMO", False)
+SECRET_KEY = os.environ.get("PRACHA_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not (DEBUG or DEMO or os.environ.get("PYTEST_VERSION")):
+        raise RuntimeError("Set PRACHA_SECRET_KEY (or PRACHA_DEMO=1 for the demo).")
+    SECRET_KEY = "insecure-demo-key-only-for-local-use"  # noqa: S105
+
+ALLOWED_HOSTS = [h for h in os.environ.get("PRACHA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("PRACHA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "pracha.core",
+    "pracha.audit",
+    "pracha.agencies",
+    "pracha.identity",
+    "pracha.workflow",
+    "pracha.notify",
+    "pracha.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pracha.urls"
+WSGI_APPLICATION = "pracha.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "pracha.portal.context_processors.portal",
+            ],
+        },
+    }
+]
+
+# DATABASE_URL selects PostgreSQL (postgres://user@host:port/name); without it, an embedded SQLite file.
+_default_sqlite = f"sqlite:///{VAR_DIR / 'pracha.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and IMMEDIATE transactions let the web server and the worker write without "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PRACHA_TEST_SQLITE", "")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "portal:home"
+
+LANGUAGE_CODE = "th"
+LANGUAGES = [("th", _("Thai")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Bangkok"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "pracha.portal.fonts.ThaiFontFinder",
+]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Security: secure cookies unless explicitly serving plain HTTP on loopback (demo, tests).
+SECURE = env_bool("PRACHA_SECURE", not (DEBUG or DEMO))
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if SECURE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+EMAIL_BACKEND = os.environ.get("PRACHA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("PRACHA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PRACHA_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("PRACHA_FROM_EMAIL", "Pracha <no-reply@pracha.local>")
+
+# Delivery adapters for notifications: "record" only stores the message as delivered (demo, tests).
+PRACHA_SMS_ADAPTER = os.environ.get("PRACHA_SMS_ADAPTER", "record")
+PRACHA_SMS_URL = os.environ.get("PRACHA_SMS_URL", "")
+PRACHA_SMS_TOKEN = os.environ.get("PRACHA_SMS_TOKEN", "")
+PRACHA_LINE_ADAPTER = os.environ.get("PRACHA_LINE_ADAPTER", "record")
+PRACHA_LINE_CHANNEL_ACCESS_TOKEN = os.environ.get("PRACHA_LINE_CHANNEL_ACCESS_TOKEN", "")
+PRACHA_EMAIL_ADAPTER = os.environ.get("PRACHA_EMAIL_ADAPTER", "django")
+
+# Thai government office hours, used to count working hours and working days.
+PRACHA_OFFICE_HOURS = os.environ.get("PRACHA_OFFICE_HOURS", "08:30-12:00,13:00-16:30")
+
+# Rate limit of the JSON API and the login form, per client address.
+PRACHA_RATE_LIMIT_PER_MINUTE = int(os.environ.get("PRACHA_RATE_LIMIT_PER_MINUTE", "240"))
+PRACHA_LOGIN_ATTEMPTS_PER_15_MIN = int(os.environ.get("PRACHA_LOGIN_ATTEMPTS_PER_15_MIN", "10"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_personal_data": {"()": "pracha.core.masking.MaskingFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"], "formatter": "plain"}
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("PRACHA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from pracha.api.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("pracha.portal.urls")),
+]
+
+handler400 = "pracha.portal.views.error_400"
+handler403 = "pracha.portal.views.error_403"
+handler404 = "pracha.portal.views.error_404"
+handler500 = "pracha.portal.views.error_500"
