@@ -8,12 +8,17 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-def compile_all(locale_dir: Path = LOCALE_DIR) -> list[Path]:
+def compile_all(package_dir: Path = PACKAGE_DIR) -> list[Path]:
+    """Compile the project catalogue (pracha/locale) and each app's own (pracha/<app>/locale)."""
     written = []
-    for po_path in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+    catalogues = [
+        *package_dir.glob("locale/*/LC_MESSAGES/*.po"),
+        *package_dir.glob("*/locale/*/LC_MESSAGES/*.po"),
+    ]
+    for po_path in sorted(catalogues):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
