@@ -5,6 +5,9 @@ from pracha.api.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("agencies/", include("pracha.agencies.urls")),
+    path("work/", include("pracha.workflow.urls")),
+    path("notify/", include("pracha.notify.urls")),
     path("", include("pracha.portal.urls")),
 ]
 
