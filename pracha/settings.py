@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "axes",
     "pracha.core",
     "pracha.audit",
     "pracha.agencies",
@@ -54,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pracha.audit.middleware.AuditActorMiddleware",
+    # Last, as django-axes asks: it turns repeated failed sign-ins into a lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pracha.urls"
@@ -93,7 +97,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "identity.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -156,7 +160,14 @@ PRACHA_OFFICE_HOURS = os.environ.get("PRACHA_OFFICE_HOURS", "08:30-12:00,13:00-1
 
 # Rate limit of the JSON API and the login form, per client address.
 PRACHA_RATE_LIMIT_PER_MINUTE = int(os.environ.get("PRACHA_RATE_LIMIT_PER_MINUTE", "240"))
-PRACHA_LOGIN_ATTEMPTS_PER_15_MIN = int(os.environ.get("PRACHA_LOGIN_ATTEMPTS_PER_15_MIN", "10"))
+# Brute-force protection of sign-in (django-axes): lock a username from one address after N failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("PRACHA_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+# Unit tests sign in with the test client (no request object); the lockout has its own test with axes on.
+AXES_ENABLED = not os.environ.get("PYTEST_VERSION")
 
 LOGGING = {
     "version": 1,

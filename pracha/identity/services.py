@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from pracha.agencies.models import Agency
+from pracha.audit.chain import record
+from pracha.core.errors import PrachaError
+from pracha.core.thai_id import id_problem, is_valid_phone, normalize_id, normalize_phone
 
-from .models import OfficerRole, Role, ScopeGrant, User
+from .models import OfficerRole, Person, Role, ScopeGrant, User
 
 # Roles whose view extends from their agency to every agency below it (a ministry's executive
 # sees its departments). Other roles see their own agency only.
@@ -89,10 +95,60 @@ def officers_with_role(contact_point_id: int, role: str) -> QuerySet[User]:
 
 
 def grant_role(user: User, contact_point_id: int, role: str) -> OfficerRole:
-    from pracha.audit.chain import record
-
     grant, _ = OfficerRole.objects.update_or_create(
         user=user, contact_point_id=contact_point_id, role=role, defaults={"active": True}
     )
     record("identity.role_granted", grant, {"user": user.pk, "contact_point": contact_point_id, "role": role})
     return grant
+
+
+def register_person_account(
+    *,
+    id_number: str,
+    name_th: str,
+    password: str,
+    kind: str = Person.Kind.CITIZEN,
+    name_en: str = "",
+    email: str = "",
+    phone: str = "",
+    preferred_language: str = "th",
+) -> User:
+    """Self-registration of a citizen or juristic person (identity assurance: self-asserted).
+
+    The 13-digit number is the username. Raises PrachaError with per-field codes for bad input.
+    """
+    fields: dict[str, str] = {}
+    problem = id_problem(id_number)
+    if problem:
+        raise PrachaError(problem, fields={"id_number": problem})
+    number = normalize_id(id_number)
+    if phone and not is_valid_phone(phone):
+        raise PrachaError("phone_invalid", fields={"phone": "phone_invalid"})
+    if not name_th.strip():
+        raise PrachaError("validation_error", fields={"name_th": "required"})
+    try:
+        validate_password(password, User(username=number))
+    except ValidationError as exc:
+        fields["password"] = " ".join(exc.messages)
+        raise PrachaError("validation_error", fields=fields) from exc
+    with transaction.atomic():
+        if Person.objects.filter(id_number=number).exists() or User.objects.filter(username=number).exists():
+            raise PrachaError("duplicate_id", status=409, fields={"id_number": "duplicate_id"})
+        person = Person.objects.create(
+            kind=kind,
+            id_number=number,
+            name_th=name_th.strip(),
+            name_en=name_en.strip(),
+            email=email,
+            phone=normalize_phone(phone),
+        )
+        user = User.objects.create_user(
+            username=number,
+            password=password,
+            email=email,
+            phone=normalize_phone(phone),
+            person=person,
+            preferred_language=preferred_language if preferred_language in ("th", "en") else "th",
+        )
+        record("identity.registered", user, {"kind": kind, "person": person.pk})
+    return user
