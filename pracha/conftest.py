@@ -1,5 +1,8 @@
 """Fixtures shared by every app's tests."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from pracha.agencies.models import Agency, ContactPoint
@@ -27,3 +30,57 @@ def make_officer(db):
         return user
 
     return make
+
+
+# --- Browser tests: Debian's Chromium driven by Playwright (never a downloaded browser) -------------
+
+CHROMIUM = os.environ.get("PRACHA_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# Playwright's sync API runs an event loop in this thread; the ORM calls in the test body are still sync.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server, transactional_db, request):
+    """A fresh browser tab on the live server; a phone-sized one when the test is marked `phone`."""
+    phone = request.node.get_closest_marker("phone") is not None
+    context = chromium.new_context(
+        viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+        locale="th-TH",
+        base_url=live_server.url,
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15000)
+    yield tab
+    context.close()
+
+
+def screenshot(tab, name: str) -> Path:
+    """Keep a full-page picture of what the user saw, for people to look at (test-artifacts/)."""
+    path = ARTIFACTS / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,9 +1,10 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from pracha.api.api import api
+from pracha.api.api import api, unknown_path
 
 urlpatterns = [
     path("api/", api.urls),
+    re_path(r"^api/", unknown_path),
     path("i18n/", include("django.conf.urls.i18n")),
     path("agencies/", include("pracha.agencies.urls")),
     path("work/", include("pracha.workflow.urls")),

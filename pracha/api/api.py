@@ -1,7 +1,5 @@
 """The JSON API under /api (OpenAPI at /api/docs). Every 4xx answer has the one error format."""
 
-import json
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -60,6 +58,9 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ValueError) and exc.status_code == 400:
+        # Ninja wraps a body that does not parse (JSONDecodeError, bad UTF-8) in a plain 400.
+        return _answer(request, 400, error_payload("malformed_json", detail=str(exc.__cause__)))
     code = {
         401: "not_authenticated",
         403: "permission_denied",
@@ -70,9 +71,9 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _answer(request, exc.status_code, error_payload(code, detail=str(exc)))
 
 
-@api.exception_handler(json.JSONDecodeError)
-def bad_json(request: HttpRequest, exc: json.JSONDecodeError) -> HttpResponse:
-    return _answer(request, 400, error_payload("malformed_json", detail=str(exc)))
+def unknown_path(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Any /api/ address that no router answers: a 404 in the one error format, not an HTML page."""
+    return _answer(request, 404, error_payload("not_found"))
 
 
 def _mount() -> None:
