@@ -50,6 +50,9 @@ class Agency(Named):
         PAO = "pao", _("Provincial administrative organization")
         MUNICIPALITY = "municipality", _("Municipality")
         SAO = "sao", _("Subdistrict administrative organization")
+        # Outside any ministry, answering to the Prime Minister or a minister directly (Royal Thai
+        # Police, National Health Security Office, ...): neither department nor public organization.
+        STATE_AGENCY = "state_agency", _("Other state agency")
 
     LOCAL_KINDS = ("bma", "bma_district", "special_local", "pao", "municipality", "sao")
 
@@ -64,10 +67,13 @@ class Agency(Named):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     active = models.BooleanField(default=True)
+    # Where the entry was loaded from ("data/ministries.yaml", "csv:chiang-mai.csv"); empty if made by hand.
+    source = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "agencies"
+        indexes = [models.Index(fields=["kind", "code"], name="agency_kind_code")]
 
 
 class ContactPoint(Named):
@@ -100,9 +106,32 @@ class Coverage(models.Model):
                     | models.Q(province__isnull=True, district__isnull=False, subdistrict__isnull=True)
                     | models.Q(province__isnull=True, district__isnull=True, subdistrict__isnull=False)
                 ),
-            )
+            ),
+            # One row per agency and area, so loaders can upsert coverage without duplicates.
+            models.UniqueConstraint(
+                fields=["agency", "province"],
+                condition=models.Q(province__isnull=False),
+                name="coverage_uniq_prov",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "district"],
+                condition=models.Q(district__isnull=False),
+                name="coverage_uniq_dist",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "subdistrict"],
+                condition=models.Q(subdistrict__isnull=False),
+                name="coverage_uniq_sub",
+            ),
         ]
 
     def __str__(self) -> str:
-        area = self.subdistrict or self.district or self.province
-        return f"{self.agency.code} covers {area}"
+        return f"{self.agency.code} covers {self.area}"
+
+    @property
+    def area(self) -> "Province | District | Subdistrict":
+        return self.subdistrict or self.district or self.province
+
+    @property
+    def area_code(self) -> str:
+        return self.subdistrict_id or self.district_id or self.province_id
