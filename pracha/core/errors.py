@@ -56,7 +56,11 @@ class PrachaError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, status: int | None = None, fields: dict[str, str] | None = None, **params):
+    # `code` is positional-only so that a message parameter may also be called `code`:
+    # PrachaError("unknown_agency", status=404, code="MOL.X").
+    def __init__(
+        self, code: str, /, status: int | None = None, fields: dict[str, str] | None = None, **params: Any
+    ):
         super().__init__(code)
         self.code = code
         self.params = params
@@ -68,7 +72,7 @@ class PrachaError(Exception):
         return error_payload(self.code, fields=self.fields, **self.params)
 
 
-def error_payload(code: str, fields: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
+def error_payload(code: str, /, fields: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
     return {
         "error": {
             "code": code,
