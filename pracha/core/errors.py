@@ -41,7 +41,7 @@ ERROR_MESSAGES: dict[str, Any] = {
 }
 
 
-def render_message(code: str, lang: str | None = None, **params: Any) -> str:
+def render_message(code: str, /, lang: str | None = None, **params: Any) -> str:
     template = ERROR_MESSAGES.get(code, ERROR_MESSAGES["bad_request"])
     with translation.override(lang or translation.get_language() or "th"):
         text = str(template)
