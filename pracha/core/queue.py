@@ -31,7 +31,11 @@ from .models import Job, PeriodicRun
 log = logging.getLogger("pracha.queue")
 
 JobHandler = Callable[[dict], object]
+# Called after a failed attempt has been rolled back: (payload, error, gave_up). Lets a handler keep a
+# record of the failure (which its own rolled-back transaction could not) and react when the job dies.
+FailureHook = Callable[[dict, Exception, bool], object]
 _handlers: dict[str, JobHandler] = {}
+_failure_hooks: dict[str, FailureHook] = {}
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,11 @@ _periodics: dict[str, Periodic] = {}
 LEASE = dt.timedelta(minutes=5)
 
 
-def job(kind: str) -> Callable[[JobHandler], JobHandler]:
+def job(kind: str, on_failure: FailureHook | None = None) -> Callable[[JobHandler], JobHandler]:
     def register(func: JobHandler) -> JobHandler:
         _handlers[kind] = func
+        if on_failure is not None:
+            _failure_hooks[kind] = on_failure
         return func
 
     return register
@@ -111,6 +117,13 @@ def run_job(j: Job) -> bool:
         else:
             j.status, j.run_after = Job.Status.QUEUED, timezone.now() + backoff(j.attempts)
         j.save(update_fields=["last_error", "locked_until", "status", "run_after", "finished_at"])
+        hook = _failure_hooks.get(j.kind)
+        if hook is not None:
+            try:
+                with transaction.atomic():
+                    hook(j.payload, exc, j.status == Job.Status.DEAD)
+            except Exception:
+                log.exception("failure hook of job %s failed", j)
         return False
     j.status, j.finished_at, j.locked_until = Job.Status.DONE, timezone.now(), None
     j.save(update_fields=["status", "finished_at", "locked_until"])
