@@ -153,7 +153,9 @@ PRACHA_SMS_URL = os.environ.get("PRACHA_SMS_URL", "")
 PRACHA_SMS_TOKEN = os.environ.get("PRACHA_SMS_TOKEN", "")
 PRACHA_LINE_ADAPTER = os.environ.get("PRACHA_LINE_ADAPTER", "record")
 PRACHA_LINE_CHANNEL_ACCESS_TOKEN = os.environ.get("PRACHA_LINE_CHANNEL_ACCESS_TOKEN", "")
-PRACHA_EMAIL_ADAPTER = os.environ.get("PRACHA_EMAIL_ADAPTER", "django")
+PRACHA_LINE_API_HOST = os.environ.get("PRACHA_LINE_API_HOST", "https://api.line.me")
+# The demo has no mail server: it records e-mail as delivered, like SMS and LINE.
+PRACHA_EMAIL_ADAPTER = os.environ.get("PRACHA_EMAIL_ADAPTER", "record" if DEMO else "django")
 
 # Thai government office hours, used to count working hours and working days.
 PRACHA_OFFICE_HOURS = os.environ.get("PRACHA_OFFICE_HOURS", "08:30-12:00,13:00-16:30")
