@@ -20,6 +20,10 @@ class Notification(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.CharField(max_length=254)  # e-mail address, phone number or LINE user ID
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # The agency on whose behalf the message goes out: scopes who may read it in the outbox.
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     language = models.CharField(max_length=2, default="th")
     subject = models.CharField(max_length=200)
     body = models.TextField()
@@ -30,10 +34,15 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    adapter = models.CharField(max_length=20, blank=True)  # which adapter handled it: "record" = demo only
+    provider_ref = models.CharField(max_length=100, blank=True)  # the gateway's message ID, if any
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["related_type", "related_id"], name="notify_related")]
+        indexes = [
+            models.Index(fields=["related_type", "related_id"], name="notify_related"),
+            models.Index(fields=["status", "channel"], name="notify_status_channel"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient}: {self.subject}"
