@@ -23,13 +23,13 @@ def citizen_home(user: User) -> dict:
 
 
 def officer_home(user: User) -> dict:
+    from pracha.notify.services import can_see_outbox
     from pracha.workflow.services import queue_summary
 
     roles = list(user.roles.filter(active=True).select_related("contact_point__agency"))
     return {
         "roles": roles,
         "summary": queue_summary(user),
-        "can_see_outbox": identity.is_platform_admin(user)
-        or any(r.role in ("agency_admin", "auditor") for r in roles),
+        "can_see_outbox": can_see_outbox(user),
         "is_auditor": identity.is_platform_admin(user) or any(r.role == "auditor" for r in roles),
     }
