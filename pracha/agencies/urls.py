@@ -1,8 +1,10 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "agencies"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="portal/home.html"), name="directory"),
+    path("", views.directory, name="directory"),
+    path("<str:code>/", views.detail, name="detail"),
 ]

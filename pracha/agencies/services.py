@@ -1,0 +1,203 @@
+"""The agency registry and geography as other apps see them. Other apps call only these functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from pracha.core.errors import PrachaError
+
+from .models import Agency, ContactPoint, Coverage, District, Province, Subdistrict
+
+Area = Province | District | Subdistrict
+_AREA_CODE = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
+# Which local government answers for a place when several cover it: the smallest area first, then
+# the most local kind (Pattaya or a municipality or SAO before a Bangkok district office or a PAO).
+_LOCAL_KIND_RANK = {"special_local": 0, "municipality": 1, "sao": 2, "bma_district": 3, "pao": 4, "bma": 5}
+_KIND_ORDER = [k for k, _label in Agency.Kind.choices]
+
+
+def get_agency(code: str) -> Agency:
+    """The agency with this code (codes are upper-case; "mol.doe" finds MOL.DOE)."""
+    wanted = (code or "").strip().upper()
+    agency = Agency.objects.select_related("parent").filter(code=wanted).first()
+    if agency is None:
+        raise PrachaError("unknown_agency", status=404, code=code)
+    return agency
+
+
+def contact_point(code: str) -> ContactPoint:
+    """A unit that receives work, by its code "<agency code>/<unit>", e.g. "BMA.1001/works"."""
+    agency_code, _sep, unit = (code or "").strip().partition("/")
+    found = ContactPoint.objects.select_related("agency").filter(code=f"{agency_code.upper()}/{unit.lower()}")
+    cp = found.first()
+    if cp is None:
+        raise PrachaError("unknown_contact_point", status=404, code=code)
+    return cp
+
+
+def contact_points_of(agency_code: str, *, active_only: bool = True) -> list[ContactPoint]:
+    points = get_agency(agency_code).contact_points.all()
+    return list(points.filter(active=True) if active_only else points)
+
+
+def get_area(code: str) -> Area:
+    """A province (2 digits), district (4) or subdistrict (6) by its DOPA code."""
+    code = (code or "").strip()
+    if _AREA_CODE.match(code):
+        if len(code) == 2:
+            area = Province.objects.filter(code=code).first()
+        elif len(code) == 4:
+            area = District.objects.select_related("province").filter(code=code).first()
+        else:
+            area = Subdistrict.objects.select_related("district__province").filter(code=code).first()
+        if area is not None:
+            return area
+    raise PrachaError("unknown_area", status=404, code=code)
+
+
+def _subdistrict(code: str) -> Subdistrict:
+    area = get_area(code)
+    if not isinstance(area, Subdistrict):
+        raise PrachaError("unknown_area", status=404, code=code)
+    return area
+
+
+def _coverage_for(sub: Subdistrict) -> QuerySet[Coverage]:
+    return Coverage.objects.filter(
+        Q(subdistrict_id=sub.code) | Q(district_id=sub.district_id) | Q(province_id=sub.district.province_id),
+        agency__active=True,
+    ).select_related("agency")
+
+
+def _level(cov: Coverage) -> int:
+    return 0 if cov.subdistrict_id else 1 if cov.district_id else 2
+
+
+def local_body_for(subdistrict_code: str) -> Agency:
+    """The most specific local government of a place.
+
+    Bangkok: the BMA district office of the district. Elsewhere: the body covering the subdistrict
+    (Pattaya City, a municipality or an SAO) before the Provincial Administrative Organization.
+    """
+    sub = _subdistrict(subdistrict_code)
+    rows = [c for c in _coverage_for(sub).filter(agency__kind__in=Agency.LOCAL_KINDS)]
+    if not rows:
+        raise PrachaError("no_local_body", status=404, code=sub.code)
+    best = min(rows, key=lambda c: (_level(c), _LOCAL_KIND_RANK[c.agency.kind], c.agency.code))
+    return best.agency
+
+
+def agencies_covering(
+    subdistrict_code: str, kind: str | Iterable[str] | None = None, codes: Iterable[str] | None = None
+) -> list[Agency]:
+    """Agencies whose service area includes this subdistrict, most specific area first.
+
+    agencies_covering("100101", codes=["MEA", "PEA"]) -> [MEA]: which utility serves the place.
+    """
+    sub = _subdistrict(subdistrict_code)
+    rows = _coverage_for(sub)
+    if kind is not None:
+        rows = rows.filter(agency__kind__in=[kind] if isinstance(kind, str) else list(kind))
+    if codes is not None:
+        rows = rows.filter(agency__code__in=[c.upper() for c in codes])
+    best: dict[str, tuple[int, Agency]] = {}
+    for cov in rows:
+        level = _level(cov)
+        if cov.agency.code not in best or level < best[cov.agency.code][0]:
+            best[cov.agency.code] = (level, cov.agency)
+    return [a for _lvl, a in sorted(best.values(), key=lambda pair: (pair[0], pair[1].code))]
+
+
+def search_agencies(q: str = "", kind: str | None = None, parent: str | None = None) -> QuerySet[Agency]:
+    """Active agencies matching a text (code, Thai or English name or abbreviation), a kind, a parent.
+
+    Exact code or abbreviation matches come first, then ministries before departments and so on.
+    """
+    found = Agency.objects.filter(active=True).select_related("parent")
+    if kind:
+        if kind not in _KIND_ORDER:
+            raise PrachaError("validation_error", status=422, fields={"kind": "invalid"})
+        found = found.filter(kind=kind)
+    if parent:
+        found = found.filter(parent=get_agency(parent))
+    text = (q or "").strip()
+    exact = Value(1)
+    if text:
+        bare = text.rstrip(".")
+        found = found.filter(
+            Q(code__icontains=text)
+            | Q(name_th__icontains=text)
+            | Q(name_en__icontains=text)
+            | Q(abbr_th__icontains=bare)
+            | Q(abbr_en__icontains=bare)
+        )
+        exact = Case(
+            When(
+                Q(code__iexact=text) | Q(abbr_en__iexact=bare) | Q(abbr_th__in=[bare, f"{bare}."]),
+                then=Value(0),
+            ),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    kind_rank = Case(
+        *(When(kind=k, then=Value(i)) for i, k in enumerate(_KIND_ORDER)),
+        default=Value(len(_KIND_ORDER)),
+        output_field=IntegerField(),
+    )
+    return found.annotate(exact_rank=exact, kind_rank=kind_rank).order_by("exact_rank", "kind_rank", "code")
+
+
+def areas_served(agency: Agency) -> list[Area]:
+    """The provinces, districts and subdistricts an agency covers, largest first."""
+    rows = agency.coverage.select_related("province", "district__province", "subdistrict__district")
+    return [c.area for c in sorted(rows, key=lambda c: (-_level(c), c.area_code))]
+
+
+# -- geography ---------------------------------------------------------------------------------------
+
+
+def provinces() -> QuerySet[Province]:
+    return Province.objects.order_by("code")
+
+
+def districts_of(province_code: str) -> QuerySet[District]:
+    province = get_area(province_code)
+    if not isinstance(province, Province):
+        raise PrachaError("unknown_area", status=404, code=province_code)
+    return province.districts.order_by("code")
+
+
+def subdistricts_of(district_code: str) -> QuerySet[Subdistrict]:
+    district = get_area(district_code)
+    if not isinstance(district, District):
+        raise PrachaError("unknown_area", status=404, code=district_code)
+    return district.subdistricts.order_by("code")
+
+
+def locate(subdistrict_code: str) -> dict:
+    """A place with its district, province, postal codes and local government (for addresses, routing)."""
+    sub = _subdistrict(subdistrict_code)
+    try:
+        body: Agency | None = local_body_for(sub.code)
+    except PrachaError:  # no agency data loaded: the place is still worth answering
+        body = None
+    return {
+        "subdistrict": sub,
+        "district": sub.district,
+        "province": sub.district.province,
+        "postal_codes": sub.postal_codes.split(),
+        "local_body": body,
+    }
+
+
+def places_with_postal_code(postal_code: str) -> list[dict]:
+    """Every subdistrict with this postal code, each with its local government (for "who serves me?")."""
+    postal_code = (postal_code or "").strip()
+    if not postal_code.isdigit() or len(postal_code) != 5:
+        return []
+    subs = Subdistrict.objects.filter(postal_codes__contains=postal_code).select_related("district__province")
+    # postal_codes is space-separated: contains() may match inside another code, so check whole codes.
+    return [locate(s.code) for s in subs.order_by("code") if postal_code in s.postal_codes.split()]
