@@ -36,6 +36,9 @@ ERROR_MESSAGES: dict[str, Any] = {
     "action_not_allowed": _("The action “%(action)s” cannot be taken on a case in state “%(state)s”."),
     "role_required": _("The action “%(action)s” needs one of these roles: %(roles)s."),
     "reason_required": _("Give a reason for this action."),
+    "unknown_contact_point": _("There is no active unit with code “%(code)s”."),
+    "same_contact_point": _("The case is already held by this unit."),
+    "assignee_not_officer": _("This person holds no role in the agency that holds the case."),
     "duplicate_id": _("An account with this identification number already exists."),
     "bad_request": _("The request is not valid: %(detail)s"),
 }
@@ -43,12 +46,13 @@ ERROR_MESSAGES: dict[str, Any] = {
 
 def render_message(code: str, /, lang: str | None = None, **params: Any) -> str:
     template = ERROR_MESSAGES.get(code, ERROR_MESSAGES["bad_request"])
+    # Parameters may be lazy or bilingual (a state's name), so they are rendered in `lang` too.
     with translation.override(lang or translation.get_language() or "th"):
         text = str(template)
-    try:
-        return text % params if params else text
-    except (KeyError, ValueError, TypeError):
-        return text
+        try:
+            return text % {k: str(v) for k, v in params.items()} if params else text
+        except (KeyError, ValueError, TypeError):
+            return text
 
 
 class PrachaError(Exception):
