@@ -78,7 +78,7 @@ class AgencyDetail(AgencyOut):
 
     @staticmethod
     def resolve_contact_points(obj: Agency) -> list[ContactPoint]:
-        return list(obj.contact_points.filter(active=True))
+        return services.contact_points_of(obj.code)
 
     @staticmethod
     def resolve_areas(obj: Agency) -> list[AreaOut]:

@@ -70,6 +70,10 @@ class AgencySpec:
     areas: list[str] | None = None  # None: no coverage at all
     all_provinces_except: list[str] | None = None
     area_field: str = "coverage.areas"
+    file: str = ""  # how problems name the file; defaults to source
+
+    def __post_init__(self) -> None:
+        self.file = self.file or self.source
 
 
 @dataclass
@@ -293,6 +297,7 @@ def parse_local_bodies_csv(path: Path) -> tuple[list[AgencySpec], list[Problem]]
         specs.append(
             AgencySpec(
                 source=f"csv:{source}",
+                file=source,
                 label=label,
                 code=item["code"],
                 kind=item["kind"],
@@ -329,10 +334,10 @@ def check_meaning(specs: list[AgencySpec], *, local_only: bool = False) -> list[
             other = first[spec.code]
             problems.append(
                 Problem(
-                    spec.source,
+                    spec.file,
                     spec.label,
                     "code",
-                    f"duplicate code {spec.code}: also in {other.source} {other.label}",
+                    f"duplicate code {spec.code}: also in {other.file} {other.label}",
                 )
             )
             continue
@@ -342,7 +347,7 @@ def check_meaning(specs: list[AgencySpec], *, local_only: bool = False) -> list[
             if unit["unit"] in seen_units:
                 problems.append(
                     Problem(
-                        spec.source,
+                        spec.file,
                         spec.label,
                         f"contact_points[{i}].unit",
                         f"duplicate unit “{unit['unit']}”",
@@ -356,9 +361,9 @@ def check_meaning(specs: list[AgencySpec], *, local_only: bool = False) -> list[
         if spec.parent is None:
             continue
         if spec.parent == spec.code:
-            problems.append(Problem(spec.source, spec.label, "parent", "an agency cannot be its own parent"))
+            problems.append(Problem(spec.file, spec.label, "parent", "an agency cannot be its own parent"))
         elif spec.parent not in first and spec.parent not in in_db:
-            problems.append(Problem(spec.source, spec.label, "parent", f"unknown parent “{spec.parent}”"))
+            problems.append(Problem(spec.file, spec.label, "parent", f"unknown parent “{spec.parent}”"))
     problems += _cycles(first)
 
     if local_only:
@@ -367,7 +372,7 @@ def check_meaning(specs: list[AgencySpec], *, local_only: bool = False) -> list[
             if kinds.get(spec.code, spec.kind) not in MAIN_UNIT:
                 problems.append(
                     Problem(
-                        spec.source,
+                        spec.file,
                         spec.label,
                         "code",
                         f"{spec.code} is a {kinds[spec.code]} agency; a local-bodies file may only hold "
@@ -385,7 +390,7 @@ def _cycles(by_code: dict[str, AgencySpec]) -> list[Problem]:
         while current in by_code:
             if current in seen:
                 problems.append(
-                    Problem(spec.source, spec.label, "parent", f"parent chain loops back to {current}")
+                    Problem(spec.file, spec.label, "parent", f"parent chain loops back to {current}")
                 )
                 break
             seen.add(current)
@@ -409,7 +414,7 @@ def _check_areas(specs: list[AgencySpec]) -> list[Problem]:
     if not known[2]:
         return [
             Problem(
-                wanted[0].source, "", "", "the geography is not loaded: run `pracha load-geography` first"
+                wanted[0].file, "", "", "the geography is not loaded: run `pracha load-geography` first"
             )
         ]
     problems = []
@@ -417,13 +422,13 @@ def _check_areas(specs: list[AgencySpec]) -> list[Problem]:
         for i, code in enumerate(spec.areas or []):
             if code not in known[len(code)]:
                 problems.append(
-                    Problem(spec.source, spec.label, f"{spec.area_field}[{i}]", f"unknown area code {code}")
+                    Problem(spec.file, spec.label, f"{spec.area_field}[{i}]", f"unknown area code {code}")
                 )
         for i, code in enumerate(spec.all_provinces_except or []):
             if code not in known[2]:
                 problems.append(
                     Problem(
-                        spec.source,
+                        spec.file,
                         spec.label,
                         f"coverage.all_provinces_except[{i}]",
                         f"unknown province code {code}",

@@ -39,8 +39,10 @@ def contact_point(code: str) -> ContactPoint:
 
 
 def contact_points_of(agency_code: str, *, active_only: bool = True) -> list[ContactPoint]:
+    """The units of an agency, its `main` unit first."""
     points = get_agency(agency_code).contact_points.all()
-    return list(points.filter(active=True) if active_only else points)
+    points = points.filter(active=True) if active_only else points
+    return sorted(points, key=lambda cp: (not cp.code.endswith("/main"), cp.code))
 
 
 def get_area(code: str) -> Area:

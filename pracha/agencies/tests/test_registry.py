@@ -247,6 +247,7 @@ def test_refuses_a_broken_csv_naming_row_and_column(registry, tmp_path):
         LAO.1,township,เทศบาลเมืองหนึ่ง,,200401,
         LAO.2,sao,อบต.สอง,,2004019,
         MOL,sao,ยึดกระทรวง,,200401,
+        LAO.3,sao,อบต.สาม,,999999,
         """,
     )
     with pytest.raises(RegistryError) as info:
@@ -255,7 +256,8 @@ def test_refuses_a_broken_csv_naming_row_and_column(registry, tmp_path):
     assert "chon-buri.csv: row 2 (LAO.1): field “kind”: 'township' is not one of" in text
     assert "chon-buri.csv: row 3 (LAO.2): field “subdistricts”" in text
     assert "chon-buri.csv: row 4 (MOL): field “code”: MOL is a ministry agency" in text
-    assert not Agency.objects.filter(code__in=["LAO.1", "LAO.2"]).exists()
+    assert "chon-buri.csv: row 5 (LAO.3): field “subdistricts[0]”: unknown area code 999999" in text
+    assert not Agency.objects.filter(code__startswith="LAO.").exists()
 
 
 def test_refuses_unknown_columns(registry, tmp_path):
@@ -266,3 +268,9 @@ def test_refuses_unknown_columns(registry, tmp_path):
     text = str(info.value)
     assert "bad.csv: header: field “name”: unknown column" in text
     assert "bad.csv: header: field “name_th”: required column is missing" in text
+
+
+def test_loading_uses_bulk_statements_not_one_per_agency(geography, django_assert_max_num_queries):
+    with django_assert_max_num_queries(40):
+        result = load_agencies()
+    assert len(result.created) == Agency.objects.count() > 300
