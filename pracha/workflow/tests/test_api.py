@@ -125,3 +125,8 @@ def test_pagination_and_filters(client, office):
     assert (page["count"], page["pages"], page["page"], len(page["items"])) == (7, 3, 3, 1)
     assert client.get("/api/workflow/cases?state=under_review").json()["count"] == 0
     assert client.get("/api/workflow/cases?process=petition&overdue=false").json()["count"] == 7
+
+
+def test_openapi_describes_the_workflow_routes(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/workflow/cases", "/api/workflow/cases/{case_id}/actions"} <= set(paths)
