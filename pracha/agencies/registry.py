@@ -413,9 +413,7 @@ def _check_areas(specs: list[AgencySpec]) -> list[Problem]:
     known = _area_sets()
     if not known[2]:
         return [
-            Problem(
-                wanted[0].file, "", "", "the geography is not loaded: run `pracha load-geography` first"
-            )
+            Problem(wanted[0].file, "", "", "the geography is not loaded: run `pracha load-geography` first")
         ]
     problems = []
     for spec in wanted:

@@ -70,3 +70,8 @@ def test_agency_page(english, registry):
 
 def test_unknown_agency_page_is_a_404(client, registry):
     assert client.get(reverse("agencies:detail", args=["NO-SUCH"])).status_code == 404
+
+
+def test_local_body_page_names_the_subdistricts_it_covers(english, registry):
+    page = english.get(reverse("agencies:detail", args=["PATTAYA"])).content.decode()
+    assert "Nong Prue" in page and "Na Kluea" in page and "(Bang Lamung)" in page
