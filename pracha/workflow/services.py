@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from pracha.agencies import services as agencies
 from pracha.agencies.models import Agency, ContactPoint
 from pracha.audit.chain import record
 from pracha.core.calendar import BANGKOK, default_calendar
@@ -223,12 +224,13 @@ def start_case(
     data: dict | None = None,
 ) -> Case:
     """Open a case of the current version of a process, held by `contact_point` (default: the
-    agency's first active unit)."""
+    agency's main unit)."""
     title = (title or "").strip()
     if not title:
         raise PrachaError("validation_error", fields={"title": "required"})
     if contact_point is None:
-        contact_point = agency.contact_points.filter(active=True).order_by("code").first()
+        units = agencies.contact_points_of(agency.code)
+        contact_point = units[0] if units else None
     elif contact_point.agency_id != agency.pk:
         raise ValueError(f"contact point {contact_point.code} is not a unit of {agency.code}")
     version = current_version(process_code)
@@ -358,8 +360,12 @@ def can_transfer(case: Case, user: User) -> bool:
 
 
 def find_contact_point(code: str) -> ContactPoint:
-    cp = ContactPoint.objects.select_related("agency").filter(code=(code or "").strip(), active=True).first()
-    if cp is None:
+    """An active unit by code, as a form field error when there is none."""
+    try:
+        cp = agencies.contact_point(code)
+    except PrachaError:
+        cp = None
+    if cp is None or not cp.active:
         raise PrachaError(
             "unknown_contact_point", fields={"contact_point": "unknown_contact_point"}, code=code
         )

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from pracha.agencies.models import ContactPoint
 from pracha.audit.chain import record
+from pracha.core.errors import PrachaError
 from pracha.identity import services as identity
 from pracha.identity.models import Role, User
 from pracha.notify.services import notify_user
@@ -28,7 +28,7 @@ from pracha.notify.services import notify_user
 from . import messages
 from .definitions import APPLICANT, BreachStep
 from .models import Case, CaseEvent, ProcessVersion
-from .services import _move, _notify_applicant
+from .services import _move, _notify_applicant, find_contact_point
 
 log = logging.getLogger("pracha.workflow")
 ACTOR = "system:workflow.sweep"
@@ -139,7 +139,10 @@ def _run_step(
         data = {"scope": scope, "level": case.escalation_level, "notified": notified}
         follow_ups.append((_event(case, "escalate", now, data), "workflow.escalated"))
         return {"escalate": "supervisor", "level": case.escalation_level, "notified": notified}
-    target = ContactPoint.objects.select_related("agency").filter(code=step.move_to, active=True).first()
+    try:
+        target = find_contact_point(step.move_to)
+    except PrachaError:
+        target = None
     if target is None or target.pk == case.contact_point_id:
         log.warning("case %s: cannot move to contact point %r on breach", case.reference, step.move_to)
         return {"move": step.move_to, "error": "unknown or same contact point"}

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pracha.agencies.models import ContactPoint
+from pracha.agencies.services import contact_point
+from pracha.core.errors import PrachaError
 from pracha.workflow.definitions import DefinitionError
 from pracha.workflow.registry import load_all, process_dirs
 from pracha.workflow.services import load_processes
@@ -35,11 +36,17 @@ class Command(BaseCommand):
 
     def _warn_unknown_units(self, found) -> None:
         # Units named in on_breach may be loaded later (agencies data), so this is a warning only.
-        known = set(ContactPoint.objects.values_list("code", flat=True))
         for code, (path, definition) in found.items():
             steps = list(definition.on_breach) + [
                 s for st in definition.states.values() for s in st.on_breach
             ]
             for step in steps:
-                if step.move_to and step.move_to not in known:
+                if step.move_to and not _unit_exists(step.move_to):
                     self.stderr.write(f"warning: {path}: {code} moves cases to unknown unit {step.move_to}")
+
+
+def _unit_exists(code: str) -> bool:
+    try:
+        return contact_point(code).active
+    except PrachaError:
+        return False
