@@ -1,4 +1,10 @@
-"""Appending to and verifying the audit hash chain."""
+"""Appending to and verifying the audit hash chain.
+
+Each record's hash is SHA-256 over its fields and the previous record's hash (see `record_hash`).
+Appending locks the head row, so concurrent appends form one chain with contiguous sequence numbers;
+the sequence number is the primary key, so a fork is impossible even if the lock were bypassed.
+Both paths use a raw cursor: the ORM would cost more than the hashing (docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
@@ -6,32 +12,60 @@ import contextvars
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .models import AuditHead, AuditRecord
 
 GENESIS = "0" * 64
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
 _US = dt.timedelta(microseconds=1)
+SEP = "\x1f"  # between the hashed fields; refused inside them, so the encoding is unambiguous
+_COLUMNS = ("seq", "at", "actor", "action", "object_type", "object_id", "data", "prev_hash", "hash")
+# Table and column names come from the models (never from input); every value is a parameter.
+_RECORDS, _HEAD = AuditRecord._meta.db_table, AuditHead._meta.db_table
+_COLUMN_LIST = ", ".join(f'"{c}"' for c in _COLUMNS)
+_ROW = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+_INSERT = f'INSERT INTO "{_RECORDS}" ({_COLUMN_LIST}) VALUES '  # noqa: S608
+_SELECT_HEAD = f'SELECT seq, hash FROM "{_HEAD}" WHERE id = 1'  # noqa: S608
+_CREATE_HEAD = f'INSERT INTO "{_HEAD}" (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT (id) DO NOTHING'  # noqa: S608
+_MOVE_HEAD = f'UPDATE "{_HEAD}" SET seq = %s, hash = %s WHERE id = 1'  # noqa: S608
+# Verification reads `at` as its hashed form, microseconds since 1970: PostgreSQL computes it exactly
+# (numeric epoch), which is several times cheaper than building a datetime per row in Python.
+_STAMP_SQL = {"postgresql": '(EXTRACT(EPOCH FROM "at") * 1000000)::bigint'}
+# Pages are ranges of seq, not LIMITs: the primary-key index is used even before the table's statistics
+# exist (a LIMIT page made PostgreSQL sort the whole table), and a gap simply gives a short page.
+_PAGE = 'SELECT {columns} FROM "' + _RECORDS + '" WHERE seq > %s AND seq <= %s ORDER BY seq'  # noqa: S608
+_encode_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
 
 # The actor of the current request or command ("user:42", "system:worker"); set by middleware.
 current_actor: contextvars.ContextVar[str] = contextvars.ContextVar("audit_actor", default="system")
 
 
 def canonical_json(data: Any) -> str:
-    return json.dumps(data or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _encode_json(data or {})
+
+
+def _stamp(at: dt.datetime) -> int:
+    """Microseconds since 1970 UTC: exact, and the same whichever database stored the moment."""
+    return (at - (_EPOCH if at.tzinfo else _NAIVE_EPOCH)) // _US  # naive values are UTC (SQLite)
+
+
+def _hash_text(
+    seq: int, stamp: int, actor: str, action: str, otype: str, oid: str, data: str, prev: str
+) -> str:
+    return f"{seq}{SEP}{stamp}{SEP}{actor}{SEP}{action}{SEP}{otype}{SEP}{oid}{SEP}{data}{SEP}{prev}"
 
 
 def record_hash(
     seq: int, at: dt.datetime, actor: str, action: str, otype: str, oid: str, data: str, prev: str
 ) -> str:
-    stamp = (at - _EPOCH) // _US
-    text = f"{seq}\x1f{stamp}\x1f{actor}\x1f{action}\x1f{otype}\x1f{oid}\x1f{data}\x1f{prev}"
+    text = _hash_text(seq, _stamp(at), actor, action, otype, oid, data, prev)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -50,44 +84,76 @@ def object_ref(obj: models.Model | tuple[str, str]) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-def _head_for_update() -> AuditHead:
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditHead.objects.get_or_create(pk=1)
-        head = AuditHead.objects.select_for_update().get(pk=1)
-    return head
+def _lock_head(cursor) -> tuple[int, str]:
+    """The head's (seq, hash), locked until the transaction ends; created on first use."""
+    # SQLite has no row locks; its IMMEDIATE transactions (settings) already hold the write lock.
+    select = _SELECT_HEAD + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+    cursor.execute(select)
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(_CREATE_HEAD, [GENESIS])
+        cursor.execute(select)
+        row = cursor.fetchone()
+    return row
+
+
+def _check_field(value: str) -> str:
+    if SEP in value:
+        raise ValueError("audit actor, action and object reference may not contain U+001F")
+    return value
+
+
+def _insert(cursor, rows: list[tuple], head_seq: int, head_hash: str) -> None:
+    """INSERT the rows and move the head, in as few statements as the database allows."""
+    if connection.vendor != "postgresql":
+        # SQLite runs in-process: executemany re-uses one prepared statement; no round trips to save.
+        cursor.executemany(_INSERT + _ROW, rows)
+        cursor.execute(_MOVE_HEAD, [head_seq, head_hash])
+        return
+    # PostgreSQL: multi-row INSERTs; the last one also moves the head (one round trip for one record).
+    step = 1000
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        params = [value for row in chunk for value in row]
+        insert = _INSERT + ", ".join([_ROW] * len(chunk))
+        if start + step >= len(rows):
+            cursor.execute(f"WITH ins AS ({insert}) {_MOVE_HEAD}", [*params, head_seq, head_hash])
+        else:
+            cursor.execute(insert, params)
 
 
 def append_many(entries: Iterable[Entry]) -> list[AuditRecord]:
-    """Append entries in order, in the caller's transaction (a savepoint when there is one)."""
-    with transaction.atomic():
-        head = _head_for_update()
-        seq, prev = head.seq, head.hash
-        now = timezone.now()
-        rows = []
-        for e in entries:
+    """Append entries in order, in the caller's transaction (its own one when there is none)."""
+    default_actor = current_actor.get()
+    # Checked and encoded before the head is locked: bad input leaves the caller's transaction usable,
+    # and the lock that serialises all appends is held only for the hashing and the INSERT.
+    prepared = [
+        (
+            _check_field(e.actor or default_actor),
+            _check_field(e.action),
+            _check_field(e.object_type),
+            _check_field(e.object_id),
+            _encode_json(e.data or {}),
+        )
+        for e in entries
+    ]
+    now = timezone.now()
+    stamp, at = _stamp(now), connection.ops.adapt_datetimefield_value(now)
+    # No savepoint: if the append fails, the caller's whole transaction must roll back anyway.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        seq, prev = _lock_head(cursor)
+        rows, records = [], []
+        for actor, action, otype, oid, data in prepared:
             seq += 1
-            data = canonical_json(e.data)
-            actor = e.actor or current_actor.get()
-            h = record_hash(seq, now, actor, e.action, e.object_type, e.object_id, data, prev)
-            rows.append(
-                AuditRecord(
-                    seq=seq,
-                    at=now,
-                    actor=actor,
-                    action=e.action,
-                    object_type=e.object_type,
-                    object_id=e.object_id,
-                    data=data,
-                    prev_hash=prev,
-                    hash=h,
-                )
-            )
+            text = _hash_text(seq, stamp, actor, action, otype, oid, data, prev)
+            h = hashlib.sha256(text.encode()).hexdigest()
+            rows.append((seq, at, actor, action, otype, oid, data, prev, h))
+            records.append((seq, now, actor, action, otype, oid, data, prev, h))
             prev = h
         if rows:
-            AuditRecord.objects.bulk_create(rows)
-            AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
-        return rows
+            _insert(cursor, rows, seq, prev)
+    alias, from_db = connection.alias, AuditRecord.from_db
+    return [from_db(alias, _COLUMNS, r) for r in records]
 
 
 def record(
@@ -113,32 +179,64 @@ class VerifyResult:
     ok: bool
     checked: int
     bad_seq: int | None = None
-    bad_id: int | None = None
     reason: str = ""
 
 
-def _rows(chunk: int) -> Iterator[tuple]:
-    fields = ("id", "seq", "at", "actor", "action", "object_type", "object_id", "data", "prev_hash", "hash")
-    return AuditRecord.objects.order_by("seq").values_list(*fields).iterator(chunk_size=chunk)
+def _read_head() -> tuple[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(_SELECT_HEAD)
+        return cursor.fetchone() or (0, GENESIS)
+
+
+def _page_reader(chunk: int) -> tuple[Callable[[int], list[tuple]], Callable[[Any], int]]:
+    """A function reading the records after a seq, and one turning their `at` into its stamp."""
+    stamp_sql = _STAMP_SQL.get(connection.vendor)
+    columns = _COLUMN_LIST.replace('"at"', stamp_sql) if stamp_sql else _COLUMN_LIST
+    sql = _PAGE.format(columns=columns)
+
+    def page(after: int) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [after, after + chunk])
+            return cursor.fetchall()
+
+    return page, (int if stamp_sql else _stamp)
 
 
 def verify(chunk: int = 20000) -> VerifyResult:
-    """Recompute the whole chain; name the first record that was altered, removed or reordered."""
-    expected_seq, prev, n = 1, GENESIS, 0
-    for rid, seq, at, actor, action, otype, oid, data, prev_hash, h in _rows(chunk):
-        if seq != expected_seq:
-            what = "missing" if seq > expected_seq else "out of order"
+    """Recompute the whole chain; name the first record that was altered, removed or reordered.
+
+    Pages are read by sequence number without holding a transaction open, so appends go on while a
+    large log is verified; records appended meanwhile are verified too, up to the head read last.
+    """
+    page, to_stamp = _page_reader(chunk)
+    sha256 = hashlib.sha256
+    last, prev, promised = 0, GENESIS, 0
+    while True:
+        rows = page(last)
+        for seq, at, actor, action, otype, oid, data, prev_hash, h in rows:
+            if seq != last + 1:
+                return VerifyResult(False, last, last + 1, f"record #{last + 1} is missing (next is #{seq})")
+            if prev_hash != prev:
+                return VerifyResult(False, last, seq, f"record #{seq} does not follow record #{last}")
+            text = _hash_text(seq, to_stamp(at), actor, action, otype, oid, data, prev)
+            # Seven separators exactly: a field moved across a separator cannot keep the hash.
+            if sha256(text.encode()).hexdigest() != h or text.count(SEP) != 7:
+                return VerifyResult(False, last, seq, f"record #{seq} was altered")
+            last, prev = seq, h
+        if len(rows) == chunk:
+            continue
+        if last < promised:  # read to the end after the head was: the records it covers are gone
             return VerifyResult(
-                False, n, expected_seq, rid, f"record #{expected_seq} is {what} (found #{seq})"
+                False, last, last + 1, f"records after #{last} were removed (the head is #{promised})"
             )
-        if prev_hash != prev:
-            return VerifyResult(False, n, seq, rid, f"record #{seq} does not follow record #{seq - 1}")
-        if record_hash(seq, at, actor, action, otype, oid, data, prev) != h:
-            return VerifyResult(False, n, seq, rid, f"record #{seq} was altered")
-        prev, expected_seq, n = h, seq + 1, n + 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != n or head.hash != prev):
-        return VerifyResult(
-            False, n, n + 1, None, f"records after #{n} were removed (the head is #{head.seq})"
-        )
-    return VerifyResult(True, n)
+        # The head is read after the records: everything it covers was committed with it.
+        head_seq, head_hash = _read_head()
+        if head_seq < last:
+            return VerifyResult(
+                False, head_seq, head_seq + 1, f"record #{head_seq + 1} is beyond the head (#{head_seq})"
+            )
+        if head_seq == last:
+            if head_hash != prev:
+                return VerifyResult(False, last - 1, last, f"record #{last} does not match the head")
+            return VerifyResult(True, last)
+        promised = head_seq  # appended since the last page, or removed from the end: read on

@@ -2,14 +2,15 @@
 
 Each record's hash covers its own fields and the previous record's hash, so editing, removing or
 reordering any record breaks the chain from that point on. The head row holds the last sequence
-number and hash; appending locks it, which orders all appends in one chain.
+number and hash; appending locks it, which orders all appends in one chain. The sequence number is
+the primary key, so every column of a record is covered by its hash (no unhashed surrogate id).
 """
 
 from django.db import models
 
 
 class AuditRecord(models.Model):
-    seq = models.BigIntegerField(unique=True)
+    seq = models.BigIntegerField(primary_key=True)
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=120)
     action = models.CharField(max_length=80)

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         if not result.ok:
             raise CommandError(
-                f"audit chain BROKEN at record #{result.bad_seq} (row id {result.bad_id}): {result.reason}; "
+                f"audit chain BROKEN at record #{result.bad_seq}: {result.reason}; "
                 f"{result.checked} records before it are intact"
             )
         self.stdout.write(f"audit chain OK: {result.checked} records verified in {seconds:.2f} s")
