@@ -30,12 +30,16 @@ class TimeLimit:
 
     @classmethod
     def parse(cls, data: dict) -> TimeLimit:
-        unit = data["unit"]
+        unit = data.get("unit")
         if unit not in UNITS:
             raise ValueError(f"unit must be one of {', '.join(UNITS)}")
-        amount = Decimal(str(data["amount"]))
-        if amount <= 0:
-            raise ValueError("amount must be positive")
+        try:
+            amount = Decimal(str(data.get("amount")))
+        except ArithmeticError:  # decimal.InvalidOperation is not a ValueError
+            raise ValueError("amount must be a number") from None
+        # Infinity would make the deadline search run for ever; NaN compares with nothing.
+        if not amount.is_finite() or amount <= 0:
+            raise ValueError("amount must be a positive number")
         return cls(amount, unit)
 
     def as_dict(self) -> dict:

@@ -3,8 +3,12 @@
 import logging
 import re
 
+from .thai_id import is_valid_phone, normalize_phone
+
 _ID = re.compile(r"(?<!\d)(\d)[- ]?(\d{4})[- ]?(\d{5})[- ]?(\d{2})[- ]?(\d)(?!\d)")
-_PHONE = re.compile(r"(?<!\d)(0[2-9])[- ]?(\d{3,4})[- ]?(\d{4})(?!\d)")
+# Any grouping people write: 081-234-5678, 08 1234 5678, 02-123-4567, +66 81 234 5678, (+66)812345678.
+# Candidates are checked with is_valid_phone, so other numbers (amounts, dates) stay as they are.
+_PHONE = re.compile(r"(?<![\d+])(?:\(?\+66\)?[- ]?|0)\d(?:[- ]?\d){7,8}(?!\d)")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
@@ -24,8 +28,16 @@ def mask_phone(value: str) -> str:
 def mask_text(text: str) -> str:
     """Mask every ID number, phone number and e-mail address found in free text."""
     text = _ID.sub(lambda m: mask_id(m.group(0)), text)
-    text = _PHONE.sub(lambda m: m.group(1) + "X" * (len(m.group(2)) + 2) + m.group(3)[-2:], text)
+    text = _PHONE.sub(_mask_phone_match, text)
     return _EMAIL.sub(r"\1***\2", text)
+
+
+def _mask_phone_match(m: re.Match) -> str:
+    found = m.group(0)
+    return mask_phone(normalize_phone(found)) if is_valid_phone(found) else found
+
+
+_traceback_formatter = logging.Formatter()
 
 
 class MaskingFilter(logging.Filter):
@@ -39,4 +51,12 @@ class MaskingFilter(logging.Filter):
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # Tracebacks and stacks are formatted apart from the message; mask them too (formatters use a
+        # record's exc_text when it is already set).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _traceback_formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True

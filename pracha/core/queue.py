@@ -87,12 +87,20 @@ def claim(limit: int = 10, me: str | None = None) -> list[Job]:
             .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
             .order_by("run_after", "id")[:limit]
         )
-        jobs = list(due)
+        jobs, lost = [], []
+        for j in due:
+            # A job whose every attempt ended with its worker gone (it may be what kills the worker)
+            # goes to the dead letters instead of being retried for ever.
+            (lost if j.status == Job.Status.RUNNING and j.attempts >= j.max_attempts else jobs).append(j)
+        for j in lost:
+            j.status, j.finished_at, j.locked_until = Job.Status.DEAD, now, None
+            j.last_error = f"the worker running it stopped without finishing, {j.attempts} times"
         for j in jobs:
             j.status = Job.Status.RUNNING
             j.attempts += 1
             j.locked_until = now + LEASE
             j.locked_by = me or worker_id()
+        Job.objects.bulk_update(lost, ["status", "finished_at", "locked_until", "last_error"])
         Job.objects.bulk_update(jobs, ["status", "attempts", "locked_until", "locked_by"])
     return jobs
 
@@ -101,51 +109,75 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
+def _settle(j: Job, **fields: object) -> bool:
+    """Write the outcome only while `j` is still this claim of the job: if its lease ran out and another
+    worker took the job (attempts went up), that worker's state must not be overwritten."""
+    updated = Job.objects.filter(pk=j.pk, attempts=j.attempts, locked_by=j.locked_by).update(**fields)
+    if updated:
+        for name, value in fields.items():
+            setattr(j, name, value)
+    else:
+        log.info("job %s was taken over by another worker; leaving its state to that worker", j)
+    return bool(updated)
+
+
 def run_job(j: Job) -> bool:
+    """Run one claimed job; True when its handler succeeded."""
     handler = _handlers.get(j.kind)
     try:
         if handler is None:
             raise LookupError(f"no job handler registered for {j.kind!r}")
         with transaction.atomic():
             handler(j.payload)
+            # Done commits with the handler's own writes: a crash in between cannot run it twice.
+            _settle(j, status=Job.Status.DONE, finished_at=timezone.now(), locked_until=None)
     except Exception as exc:
         log.warning("job %s failed (attempt %s): %s", j, j.attempts, exc)
-        j.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
-        j.locked_until = None
+        error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
         if j.attempts >= j.max_attempts:
-            j.status, j.finished_at = Job.Status.DEAD, timezone.now()
+            settled = _settle(
+                j, status=Job.Status.DEAD, finished_at=timezone.now(), locked_until=None, last_error=error
+            )
         else:
-            j.status, j.run_after = Job.Status.QUEUED, timezone.now() + backoff(j.attempts)
-        j.save(update_fields=["last_error", "locked_until", "status", "run_after", "finished_at"])
+            retry_at = timezone.now() + backoff(j.attempts)
+            settled = _settle(
+                j, status=Job.Status.QUEUED, run_after=retry_at, locked_until=None, last_error=error
+            )
         hook = _failure_hooks.get(j.kind)
-        if hook is not None:
+        if hook is not None and settled:  # a job taken over is the new owner's to report
             try:
                 with transaction.atomic():
                     hook(j.payload, exc, j.status == Job.Status.DEAD)
             except Exception:
                 log.exception("failure hook of job %s failed", j)
         return False
-    j.status, j.finished_at, j.locked_until = Job.Status.DONE, timezone.now(), None
-    j.save(update_fields=["status", "finished_at", "locked_until"])
     return True
 
 
 def run_due_periodics(now: dt.datetime | None = None) -> list[str]:
-    """Run each periodic task whose time has come; the row lock makes one worker run it."""
-    now = now or timezone.now()
+    """Run each periodic task whose time has come; the row lock makes one worker run it.
+
+    A task that fails is logged and tried again next period; it does not hold up the others.
+    """
     ran = []
     for p in _periodics.values():
-        PeriodicRun.objects.get_or_create(name=p.name)
+        at = now or timezone.now()
+        PeriodicRun.objects.get_or_create(name=p.name, defaults={"next_run_at": at})
         with transaction.atomic():
             row = (
                 PeriodicRun.objects.select_for_update(skip_locked=True)
-                .filter(name=p.name, next_run_at__lte=now)
+                .filter(name=p.name, next_run_at__lte=at)
                 .first()
             )
             if row is None:
                 continue
-            result = p.func()
-            row.last_run_at, row.next_run_at = now, now + p.every
+            try:
+                with transaction.atomic():  # a failed run leaves none of its writes behind
+                    result = p.func()
+            except Exception as exc:
+                log.exception("periodic task %s failed", p.name)
+                result = f"failed: {exc}"
+            row.last_run_at, row.next_run_at = at, at + p.every
             row.last_result = str(result)[:2000]
             row.save()
             ran.append(p.name)

@@ -6,12 +6,19 @@ registration number (เลขทะเบียนนิติบุคคล) 
 
 import re
 
-_DIGITS = re.compile(r"\D")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_NOT_ID_CHAR = re.compile(r"[^0-9\s-]")
+# People also type Thai numerals (๑๒๓); they are the same number and must be stored the same way.
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+def _ascii_digits(value: str) -> str:
+    return (value or "").translate(_THAI_DIGITS)
 
 
 def normalize_id(value: str) -> str:
-    """Strip spaces and dashes as people type them (1-2345-67890-12-1)."""
-    return _DIGITS.sub("", value or "")
+    """Strip spaces and dashes as people type them (1-2345-67890-12-1); Thai numerals become 0-9."""
+    return _NOT_DIGIT.sub("", _ascii_digits(value))
 
 
 def id_check_digit(first12: str) -> int:
@@ -21,17 +28,17 @@ def id_check_digit(first12: str) -> int:
 
 def is_valid_thai_id(value: str) -> bool:
     digits = normalize_id(value)
-    if len(digits) != 13 or re.search(r"[^\d\s-]", value or ""):
+    if len(digits) != 13 or _NOT_ID_CHAR.search(_ascii_digits(value)):
         return False
     return id_check_digit(digits[:12]) == int(digits[12])
 
 
 def id_problem(value: str) -> str | None:
     """The machine code of what is wrong with an ID number, or None when it is valid."""
-    digits = normalize_id(value)
-    if not digits:
+    if not (value or "").strip():
         return "id_required"
-    if re.search(r"[^\d\s-]", value or "") or len(digits) != 13:
+    digits = normalize_id(value)
+    if _NOT_ID_CHAR.search(_ascii_digits(value)) or len(digits) != 13:
         return "id_not_13_digits"
     if not is_valid_thai_id(value):
         return "id_bad_checksum"
@@ -48,7 +55,7 @@ _PHONE = re.compile(r"^0[689]\d{8}$|^0[2-7]\d{7}$")
 
 def normalize_phone(value: str) -> str:
     """Thai numbers in national form: +66 81 234 5678 -> 0812345678."""
-    digits = _DIGITS.sub("", value or "")
+    digits = _NOT_DIGIT.sub("", _ascii_digits(value))
     if digits.startswith("66") and len(digits) in (10, 11):
         digits = "0" + digits[2:]
     return digits
