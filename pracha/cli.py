@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")
+    if args[:1] == ["demo"]:
+        os.environ.setdefault("PRACHA_DEMO", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["pracha", *args])

@@ -123,6 +123,7 @@ STATICFILES_FINDERS = [
     "pracha.portal.fonts.ThaiFontFinder",
 ]
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_MIMETYPES = {".ttf": "font/ttf", ".woff2": "font/woff2"}
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 

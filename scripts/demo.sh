@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+export PRACHA_DEMO=1
 exec .venv/bin/pracha demo "$@"

@@ -1,0 +1,40 @@
+"""pracha demo: set up the embedded database with demo data and run the web server and a worker."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from pracha.portal import demo
+
+
+class Command(BaseCommand):
+    help = "Create/upgrade the demo database, load reference and demo data, then serve with a worker."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Only prepare the database.")
+
+    def handle(self, *args, no_serve: bool = False, **options) -> None:
+        if not (settings.DEMO or settings.DEBUG):
+            raise CommandError("The demo runs only with PRACHA_DEMO=1 (it publishes its passwords).")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_geography", verbosity=0)
+        call_command("load_agencies", verbosity=0)
+        call_command("load_processes", verbosity=0)
+        if demo.seeded():
+            self.stdout.write("Demo data already present (delete var/pracha.sqlite3 to start afresh).")
+        else:
+            demo.seed()
+            self.stdout.write("Demo data loaded.")
+        self.stdout.write(demo.account_table())
+        if no_serve:
+            return
+        worker = subprocess.Popen([sys.executable, "-m", "pracha.cli", "worker"], env=os.environ.copy())
+        try:
+            call_command("serve")
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
