@@ -152,3 +152,18 @@ def register_person_account(
         )
         record("identity.registered", user, {"kind": kind, "person": person.pk})
     return user
+
+
+def user_of_person(person_id: int | None) -> User | None:
+    """The active account of a person, if they have one (to notify an applicant)."""
+    if person_id is None:
+        return None
+    return User.objects.filter(person_id=person_id, is_active=True).first()
+
+
+def active_user(*, pk: int | None = None, username: str | None = None) -> User | None:
+    """An active account by primary key or username; None when there is none."""
+    if pk is None and not username:
+        return None
+    query = User.objects.filter(is_active=True)
+    return query.filter(pk=pk).first() if pk is not None else query.filter(username=username).first()

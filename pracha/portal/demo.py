@@ -66,7 +66,7 @@ def _ago(now: dt.datetime, days: float = 0, hours: float = 0) -> dt.datetime:
 
 
 def seeded() -> bool:
-    return User.objects.filter(username="admin").exists()
+    return identity.active_user(username="admin") is not None
 
 
 def create_accounts() -> dict[str, User]:

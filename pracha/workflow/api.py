@@ -15,6 +15,7 @@ from pydantic import Field
 
 from pracha.audit.chain import record_read
 from pracha.core.errors import PrachaError
+from pracha.identity import services as identity
 from pracha.identity.models import User
 
 from . import services
@@ -292,7 +293,7 @@ def assign(request: HttpRequest, case_id: int, payload: AssignIn):
     case = services.visible_case(request.user, case_id)
     officer = None
     if payload.username:
-        officer = User.objects.filter(username=payload.username, is_active=True).first()
+        officer = identity.active_user(username=payload.username)
         if officer is None:
             raise PrachaError("assignee_not_officer", fields={"username": "assignee_not_officer"})
     services.assign(case, officer, actor=request.user, reason=payload.reason)

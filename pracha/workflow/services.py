@@ -187,7 +187,7 @@ def _enter_state(case: Case, definition: Definition, code: str, now: dt.datetime
 def _applicant_user(case: Case) -> User | None:
     if case.applicant_id is None:
         return None
-    return User.objects.filter(person_id=case.applicant_id, is_active=True).first()
+    return identity.user_of_person(case.applicant_id)
 
 
 def _notify_applicant(case: Case, texts: tuple[dict, dict]) -> None:

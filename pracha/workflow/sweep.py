@@ -79,7 +79,7 @@ def _alert(case: Case, now: dt.datetime, whole_case: bool) -> None:
     else:
         case.state_alerted_at = now
     if case.assigned_officer_id:
-        users = list(User.objects.filter(pk=case.assigned_officer_id, is_active=True))
+        users = [u for u in [identity.active_user(pk=case.assigned_officer_id)] if u]
     else:
         roles = {r for a in case.current_state.actions.values() for r in a.roles if r != APPLICANT}
         users = _unit_officers(case, sorted(roles))

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from pracha.audit.chain import record_read
 from pracha.core.errors import PrachaError, render_message
-from pracha.identity.models import User
+from pracha.identity import services as identity
 
 from . import services
 from .models import Case, CaseEvent
@@ -181,7 +181,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     if officer_id == "me":
         officer = request.user
     elif officer_id.isdigit():
-        officer = User.objects.filter(pk=int(officer_id), is_active=True).first()
+        officer = identity.active_user(pk=int(officer_id))
     try:
         if officer is None and officer_id:
             raise PrachaError("assignee_not_officer", fields={"officer": "assignee_not_officer"})
