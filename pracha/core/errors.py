@@ -39,7 +39,10 @@ ERROR_MESSAGES: dict[str, Any] = {
     "unknown_contact_point": _("There is no active unit with code “%(code)s”."),
     "same_contact_point": _("The case is already held by this unit."),
     "assignee_not_officer": _("This person holds no role in the agency that holds the case."),
-    "duplicate_id": _("An account with this identification number already exists."),
+    "duplicate_id": _("A person with this identification or passport number is already registered."),
+    "passport_invalid": _("Enter the passport number: 5 to 20 letters and digits, as in the passport."),
+    "nationality_invalid": _("Enter the nationality as a two-letter country code, such as MM, KH or LA."),
+    "purpose_required": _("State why you need this person's data (at least a few words); it is recorded."),
     "bad_request": _("The request is not valid: %(detail)s"),
 }
 

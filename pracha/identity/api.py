@@ -1,7 +1,7 @@
 """Identity API: check an ID number, register, and who am I."""
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field
 
@@ -76,9 +76,53 @@ def _me(user) -> dict:
 @router.post("/register", response={201: MeOut}, auth=None, summary="Create a citizen or juristic account")
 def register(request: HttpRequest, payload: RegisterIn):
     user = services.register_person_account(**payload.dict())
-    return 201, _me(user)
+    return Status(201, _me(user))
 
 
 @router.get("/me", response=MeOut, auth=django_auth, summary="The signed-in person or officer")
 def me(request: HttpRequest):
     return _me(request.user)
+
+
+class PersonIn(Schema):
+    kind: str = Field(pattern="^(citizen|juristic|foreigner)$")
+    id_number: str = Field(default="", description="13 digits; foreigners without one give a passport")
+    passport_number: str = Field(default="", max_length=30)
+    nationality: str = Field(default="", max_length=2, description="ISO 3166-1 alpha-2, e.g. MM")
+    name_th: str = Field(default="", max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=20)
+    email: str = Field(default="", max_length=254)
+
+
+class PersonOut(Schema):
+    id: int
+    kind: str
+    id_number: str | None
+    passport_number: str
+    nationality: str
+    name_th: str
+    name_en: str
+    phone: str
+    email: str
+
+
+@router.post("/people", response={201: PersonOut}, auth=django_auth, summary="Register a person at a counter")
+def register_person(request: HttpRequest, payload: PersonIn):
+    """Counter and case officers record a person who has no account: a walk-in citizen, a juristic
+    person, or a foreigner identified by passport and nationality."""
+    return Status(201, services.register_person(request.user, **payload.dict()))
+
+
+@router.get("/people/lookup", response=PersonOut, auth=django_auth, summary="Look up a person (audited)")
+def look_up_person(
+    request: HttpRequest, purpose: str, id_number: str = "", passport_number: str = "", nationality: str = ""
+):
+    """Officers only. `purpose` is required and recorded with the read in the audit log (PDPA)."""
+    return services.look_up_person(
+        request.user,
+        id_number=id_number,
+        passport_number=passport_number,
+        nationality=nationality,
+        purpose=purpose,
+    )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 
+from babel import Locale
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,8 +14,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from pracha.agencies.models import Agency
-from pracha.audit.chain import record
-from pracha.core.errors import PrachaError
+from pracha.audit.chain import record, record_read
+from pracha.core.errors import ERROR_MESSAGES, PrachaError
 from pracha.core.thai_id import id_problem, is_valid_phone, normalize_id, normalize_phone
 
 from .models import OfficerRole, Person, Role, ScopeGrant, User
@@ -102,6 +105,74 @@ def grant_role(user: User, contact_point_id: int, role: str) -> OfficerRole:
     return grant
 
 
+PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
+
+
+@lru_cache(maxsize=1)
+def nationality_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes, from Babel's CLDR data (no list typed by hand)."""
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+def _clean_person(
+    *,
+    kind: str,
+    id_number: str = "",
+    passport_number: str = "",
+    nationality: str = "",
+    name_th: str = "",
+    name_en: str = "",
+    phone: str = "",
+    email: str = "",
+) -> dict:
+    """Validate what identifies and reaches a person; PrachaError names every field to fix."""
+    if kind not in Person.Kind.values:
+        raise PrachaError("validation_error", fields={"kind": "invalid"})
+    fields: dict[str, str] = {}
+    number = ""
+    if id_number or kind != Person.Kind.FOREIGNER:
+        problem = id_problem(id_number)
+        if problem:
+            fields["id_number"] = problem
+        number = normalize_id(id_number)
+    passport = re.sub(r"\s", "", passport_number or "").upper()
+    if kind == Person.Kind.FOREIGNER and not number:
+        if not PASSPORT.match(passport):
+            fields["passport_number"] = "passport_invalid"
+        if (nationality or "").upper() not in nationality_codes():
+            fields["nationality"] = "nationality_invalid"
+    if phone and not is_valid_phone(phone):
+        fields["phone"] = "phone_invalid"
+    if not (name_th.strip() or name_en.strip()):
+        fields["name_th"] = "required"
+    if fields:
+        first = next(iter(fields.values()))
+        raise PrachaError(first if first in ERROR_MESSAGES else "validation_error", fields=fields)
+    return {
+        "kind": kind,
+        "id_number": number or None,
+        "passport_number": passport if kind == Person.Kind.FOREIGNER else "",
+        "nationality": (nationality or "").upper() if kind == Person.Kind.FOREIGNER else "",
+        "name_th": name_th.strip(),
+        "name_en": name_en.strip(),
+        "phone": normalize_phone(phone),
+        "email": email.strip(),
+    }
+
+
+def _refuse_duplicate(data: dict) -> None:
+    existing = None
+    if data["id_number"]:
+        existing = Person.objects.filter(id_number=data["id_number"]).first()
+    elif data["passport_number"]:
+        existing = Person.objects.filter(
+            passport_number=data["passport_number"], nationality=data["nationality"]
+        ).first()
+    if existing is not None:
+        field = "id_number" if data["id_number"] else "passport_number"
+        raise PrachaError("duplicate_id", status=409, fields={field: "duplicate_id"})
+
+
 def register_person_account(
     *,
     id_number: str,
@@ -117,41 +188,75 @@ def register_person_account(
 
     The 13-digit number is the username. Raises PrachaError with per-field codes for bad input.
     """
-    fields: dict[str, str] = {}
-    problem = id_problem(id_number)
-    if problem:
-        raise PrachaError(problem, fields={"id_number": problem})
-    number = normalize_id(id_number)
-    if phone and not is_valid_phone(phone):
-        raise PrachaError("phone_invalid", fields={"phone": "phone_invalid"})
-    if not name_th.strip():
+    if kind == Person.Kind.FOREIGNER:
+        raise PrachaError("validation_error", fields={"kind": "invalid"})
+    data = _clean_person(
+        kind=kind, id_number=id_number, name_th=name_th, name_en=name_en, phone=phone, email=email
+    )
+    if not data["name_th"]:
         raise PrachaError("validation_error", fields={"name_th": "required"})
     try:
-        validate_password(password, User(username=number))
+        validate_password(password, User(username=data["id_number"]))
     except ValidationError as exc:
-        fields["password"] = " ".join(exc.messages)
-        raise PrachaError("validation_error", fields=fields) from exc
+        raise PrachaError("validation_error", fields={"password": " ".join(exc.messages)}) from exc
     with transaction.atomic():
-        if Person.objects.filter(id_number=number).exists() or User.objects.filter(username=number).exists():
-            raise PrachaError("duplicate_id", status=409, fields={"id_number": "duplicate_id"})
-        person = Person.objects.create(
-            kind=kind,
-            id_number=number,
-            name_th=name_th.strip(),
-            name_en=name_en.strip(),
-            email=email,
-            phone=normalize_phone(phone),
-        )
+        _refuse_duplicate(data)
+        person = Person.objects.create(**data)
         user = User.objects.create_user(
-            username=number,
+            username=data["id_number"],
             password=password,
-            email=email,
-            phone=normalize_phone(phone),
+            email=data["email"],
+            phone=data["phone"],
             person=person,
             preferred_language=preferred_language if preferred_language in ("th", "en") else "th",
         )
         record("identity.registered", user, {"kind": kind, "person": person.pk})
     return user
+
+
+# Roles that may register people and look them up at a counter or while handling their case.
+PEOPLE_DESK_ROLES = {Role.COUNTER_OFFICER, Role.CASE_OFFICER, Role.SUPERVISOR, Role.AGENCY_ADMIN}
+
+
+def may_handle_people(user: User) -> bool:
+    return is_platform_admin(user) or (
+        user.is_authenticated and user.roles.filter(active=True, role__in=PEOPLE_DESK_ROLES).exists()
+    )
+
+
+def register_person(officer: User, **details: str) -> Person:
+    """An officer records a person at a counter (a foreigner with a passport, a walk-in citizen)."""
+    if not may_handle_people(officer):
+        raise PrachaError("permission_denied", status=403)
+    data = _clean_person(**details)
+    with transaction.atomic():
+        _refuse_duplicate(data)
+        person = Person.objects.create(**data)
+        record("identity.person_registered", person, {"kind": person.kind}, actor=f"user:{officer.pk}")
+    return person
+
+
+def look_up_person(
+    officer: User, *, id_number: str = "", passport_number: str = "", nationality: str = "", purpose: str
+) -> Person:
+    """Find a person by ID or passport. Reading personal data needs a stated purpose and is audited."""
+    if not may_handle_people(officer):
+        raise PrachaError("permission_denied", status=403)
+    if len((purpose or "").strip()) < 5:
+        raise PrachaError("purpose_required", fields={"purpose": "purpose_required"})
+    if id_number:
+        problem = id_problem(id_number)
+        if problem:
+            raise PrachaError(problem, fields={"id_number": problem})
+        person = Person.objects.filter(id_number=normalize_id(id_number)).first()
+    else:
+        person = Person.objects.filter(
+            passport_number=re.sub(r"\s", "", passport_number).upper(), nationality=nationality.upper()
+        ).first()
+    if person is None:
+        raise PrachaError("not_found", status=404)
+    record_read(person, Person.PERSONAL_FIELDS, purpose.strip(), actor=f"user:{officer.pk}")
+    return person
 
 
 def user_of_person(person_id: int | None) -> User | None:
