@@ -125,8 +125,9 @@ EDITS = {
     "object_type": lambda r: "workflow.Case",
     "object_id": lambda r: "20",
     "data": lambda r: '{"step":3}',
-    "prev_hash": lambda r: "f" + r.prev_hash[1:],
-    "hash": lambda r: "0" + r.hash[1:],
+    # Change the first hex digit to a different one (a fixed digit would be a no-op 1 time in 16).
+    "prev_hash": lambda r: ("1" if r.prev_hash[0] == "0" else "0") + r.prev_hash[1:],
+    "hash": lambda r: ("1" if r.hash[0] == "0" else "0") + r.hash[1:],
 }
 
 
