@@ -101,6 +101,10 @@ class Case(models.Model):
     # The nearer running deadline of the two: what queues sort and filter on.
     due_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Time limits that replace the definition's for this case: {"<state code>": {"amount", "unit"},
+    # "case": {...}}. E.g. a complaint's forwarding limit depends on its channel, its resolution
+    # limit on its category (set by the domain app when it starts the case).
+    time_limits = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from pracha.agencies import services as agencies
 from pracha.agencies.models import Agency, ContactPoint
 from pracha.audit.chain import record
-from pracha.core.calendar import BANGKOK, default_calendar
+from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError
 from pracha.identity import services as identity
 from pracha.identity.models import Person, Role, User
@@ -157,21 +157,26 @@ def _refresh_due(case: Case) -> None:
     case.due_at = min(running) if running else None
 
 
+def _limit(case: Case, key: str, default: TimeLimit | None) -> TimeLimit | None:
+    """The case's own time limit for a state (or "case") when it has one, else the definition's."""
+    override = (case.time_limits or {}).get(key)
+    return TimeLimit.parse(override) if override else default
+
+
 def _enter_state(case: Case, definition: Definition, code: str, now: dt.datetime) -> None:
     """Move `case` into state `code`: fresh time limit, markers cleared, case clock paused or resumed."""
     leaving = definition.states.get(case.state) if case.state else None
     state = definition.states[code]
     case.state = code
     case.state_entered_at = now
-    case.state_deadline = timing.deadline(now, state.time_limit)
+    case.state_deadline = timing.deadline(now, _limit(case, code, state.time_limit))
     case.state_alert_at = timing.alert_moment(case.state_deadline, state.alert_before)
     case.state_alerted_at = case.state_breached_at = None
 
     if leaving and leaving.pause_case_clock and not state.pause_case_clock and case.case_clock_paused_at:
-        if case.case_deadline and definition.time_limit:
-            case.case_deadline = timing.extend(
-                case.case_deadline, definition.time_limit, case.case_clock_paused_at, now
-            )
+        case_limit = _limit(case, "case", definition.time_limit)
+        if case.case_deadline and case_limit:
+            case.case_deadline = timing.extend(case.case_deadline, case_limit, case.case_clock_paused_at, now)
             case.case_alert_at = timing.alert_moment(case.case_deadline, definition.alert_before)
         case.case_clock_paused_at = None
     elif state.pause_case_clock and not case.case_clock_paused_at:
@@ -222,9 +227,11 @@ def start_case(
     applicant: Person | None = None,
     subject: models.Model | tuple[str, str] | None = None,
     data: dict | None = None,
+    time_limits: dict[str, dict] | None = None,
 ) -> Case:
     """Open a case of the current version of a process, held by `contact_point` (default: the
-    agency's main unit)."""
+    agency's main unit). `time_limits` replaces the definition's limit of some states ("case" for
+    the whole case) for this case only, e.g. {"forwarding": {"amount": 2, "unit": "hours"}}."""
     title = (title or "").strip()
     if not title:
         raise PrachaError("validation_error", fields={"title": "required"})
@@ -235,6 +242,10 @@ def start_case(
         raise ValueError(f"contact point {contact_point.code} is not a unit of {agency.code}")
     version = current_version(process_code)
     definition = version.parsed()
+    for key, limit in (time_limits or {}).items():
+        if key != "case" and key not in definition.states:
+            raise ValueError(f"time_limits: {process_code} has no state {key!r}")
+        TimeLimit.parse(limit)  # ValueError for a malformed limit, before anything is written
     subject_type, subject_id = _subject_ref(subject)
     with transaction.atomic():
         now = timezone.now()
@@ -248,9 +259,10 @@ def start_case(
             subject_type=subject_type,
             subject_id=subject_id,
             data=data or {},
+            time_limits=time_limits or {},
             opened_at=now,
-            case_deadline=timing.deadline(now, definition.time_limit),
         )
+        case.case_deadline = timing.deadline(now, _limit(case, "case", definition.time_limit))
         case.case_alert_at = timing.alert_moment(case.case_deadline, definition.alert_before)
         _enter_state(case, definition, definition.initial_state, now)
         case.save()

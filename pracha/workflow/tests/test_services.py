@@ -259,3 +259,33 @@ def test_queue_sorts_by_deadline_filters_and_counts(office, make_agency, make_of
     assert [c.title for c in services.queue_for(office.officer, overdue=True)] == ["เรื่องเร็ว"]
     assert services.queue_summary(office.officer) == {"open": 2, "due_soon": 0, "overdue": 1}
     assert list(services.cases_of_person(office.person)) == []
+
+
+def test_a_case_may_carry_its_own_time_limits(make_agency):
+    """A domain app (complaints) sets a state's limit per case, e.g. by channel, and the case's own."""
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from pracha.core.calendar import BANGKOK
+
+    services.load_processes()
+    agency = make_agency("LIMITS")
+    friday = dt.datetime(2026, 12, 4, 15, 0, tzinfo=BANGKOK)
+    with mock.patch.object(timezone, "now", return_value=friday):
+        case = services.start_case(
+            "petition",
+            agency=agency,
+            title="hotline",
+            time_limits={"received": {"amount": 2, "unit": "hours"}, "case": {"amount": 3, "unit": "days"}},
+        )
+    assert case.state_deadline == friday + dt.timedelta(hours=2)
+    assert case.case_deadline == friday + dt.timedelta(days=3)
+    with pytest.raises(ValueError):
+        services.start_case(
+            "petition", agency=agency, title="x", time_limits={"nowhere": {"amount": 1, "unit": "hours"}}
+        )
+    with pytest.raises(ValueError):
+        services.start_case(
+            "petition", agency=agency, title="x", time_limits={"received": {"amount": -1, "unit": "hours"}}
+        )
