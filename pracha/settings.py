@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "pracha.identity",
     "pracha.workflow",
     "pracha.notify",
+    "pracha.complaints",
     "pracha.portal",
 ]
 

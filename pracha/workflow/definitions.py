@@ -98,6 +98,7 @@ class Definition:
     name: LocalText
     initial_state: str
     states: dict[str, State]
+    entry_states: tuple[str, ...] = ()
     description: LocalText | None = None
     reference_prefix: str = ""
     time_limit: TimeLimit | None = None
@@ -211,6 +212,15 @@ def _semantic_problems(data: dict, source: str) -> list[Problem]:
         problems.append(
             Problem(source, "initial_state", f"state “{initial}” is final: a case could never move")
         )
+    for i, code in enumerate(data.get("entry_states") or []):
+        if code not in states:
+            problems.append(
+                Problem(source, f"entry_states[{i}]", f"state “{code}” is not defined under states")
+            )
+        elif states[code].get("final"):
+            problems.append(
+                Problem(source, f"entry_states[{i}]", f"state “{code}” is final: a case could never move")
+            )
     _check_limits("", data, source, problems)
 
     for code, state in states.items():
@@ -250,7 +260,7 @@ def _semantic_problems(data: dict, source: str) -> list[Problem]:
     if problems:
         return problems  # the graph checks below assume every name resolves
     edges = {code: {a["to"] for a in (s.get("actions") or {}).values()} for code, s in states.items()}
-    reachable = _reach(initial, edges)
+    reachable = set().union(*(_reach(start, edges) for start in [initial, *(data.get("entry_states") or [])]))
     for code, state in states.items():
         if not state.get("final") and code not in reachable:
             problems.append(
@@ -336,6 +346,7 @@ def build(data: dict, source: str = "<definition>") -> Definition:
         description=LocalText(data["description"]) if data.get("description") else None,
         reference_prefix=data.get("reference_prefix", ""),
         initial_state=data["initial_state"],
+        entry_states=tuple(data.get("entry_states") or ()),
         time_limit=_limit(data.get("time_limit")),
         alert_before=_limit(data.get("alert_before")),
         on_breach=_steps(data.get("on_breach")),

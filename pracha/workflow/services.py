@@ -228,10 +228,12 @@ def start_case(
     subject: models.Model | tuple[str, str] | None = None,
     data: dict | None = None,
     time_limits: dict[str, dict] | None = None,
+    initial_state: str | None = None,
 ) -> Case:
     """Open a case of the current version of a process, held by `contact_point` (default: the
     agency's main unit). `time_limits` replaces the definition's limit of some states ("case" for
-    the whole case) for this case only, e.g. {"forwarding": {"amount": 2, "unit": "hours"}}."""
+    the whole case) for this case only, e.g. {"forwarded": {"amount": 2, "unit": "hours"}};
+    `initial_state` may name one of the definition's `entry_states` instead of its initial state."""
     title = (title or "").strip()
     if not title:
         raise PrachaError("validation_error", fields={"title": "required"})
@@ -242,6 +244,9 @@ def start_case(
         raise ValueError(f"contact point {contact_point.code} is not a unit of {agency.code}")
     version = current_version(process_code)
     definition = version.parsed()
+    start_state = initial_state or definition.initial_state
+    if start_state not in (definition.initial_state, *definition.entry_states):
+        raise ValueError(f"{process_code} cannot start in {start_state!r}; add it to entry_states")
     for key, limit in (time_limits or {}).items():
         if key != "case" and key not in definition.states:
             raise ValueError(f"time_limits: {process_code} has no state {key!r}")
@@ -264,7 +269,7 @@ def start_case(
         )
         case.case_deadline = timing.deadline(now, _limit(case, "case", definition.time_limit))
         case.case_alert_at = timing.alert_moment(case.case_deadline, definition.alert_before)
-        _enter_state(case, definition, definition.initial_state, now)
+        _enter_state(case, definition, start_state, now)
         case.save()
         CaseEvent.objects.create(
             case=case,

@@ -168,3 +168,21 @@ def test_duplicate_codes_across_directories(tmp_path):
     (problem,) = caught.value.problems
     assert problem.path == "code" and str(OWN_DIR / "petition.yaml") in problem.reason
     assert str(problem).startswith(str(tmp_path / "copy.yaml") + ": code: process “petition”")
+
+
+def test_entry_states_must_exist_and_not_be_final(tmp_path):
+    from pracha.workflow.definitions import DefinitionError, parse_file
+
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "code: entry.test\nname: {th: ก, en: P}\ninitial_state: a\nentry_states: [nowhere, done]\n"
+        "states:\n  a:\n    name: {th: ก, en: A}\n    actions:\n"
+        "      finish: {to: done, roles: [case_officer], label: {th: ก, en: F}}\n"
+        "  done:\n    name: {th: ข, en: D}\n    final: true\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DefinitionError) as caught:
+        parse_file(path)
+    text = str(caught.value)
+    assert "entry_states[0]" in text and "nowhere" in text
+    assert "entry_states[1]" in text and "final" in text

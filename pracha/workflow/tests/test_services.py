@@ -289,3 +289,12 @@ def test_a_case_may_carry_its_own_time_limits(make_agency):
         services.start_case(
             "petition", agency=agency, title="x", time_limits={"received": {"amount": -1, "unit": "hours"}}
         )
+
+
+def test_a_case_may_start_in_an_entry_state_only(make_agency):
+    services.load_processes()
+    agency = make_agency("ENTRY")
+    case = services.start_case("complaint", agency=agency, title="ไม่ทราบหน่วยงาน", initial_state="triage")
+    assert case.state == "triage"
+    with pytest.raises(ValueError):
+        services.start_case("complaint", agency=agency, title="x", initial_state="in_progress")

@@ -1,0 +1,166 @@
+"""The central complaint system's own records. The complaint's life (states, deadlines, who holds it)
+is a workflow case (`case`); this app keeps what the complainant said, where, how it was classified
+and routed, and how it ended."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pracha.agencies.models import Agency, ContactPoint, Subdistrict
+from pracha.identity.models import Person
+from pracha.workflow.models import Case
+
+# Tracking codes avoid look-alike characters (0/O, 1/I/L) so they can be read out on the phone.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Website")
+    HOTLINE = "hotline", _("Hotline 1111")
+    COUNTER = "counter", _("Walk-in service point")
+    MAIL = "mail", _("Mail (PO Box 1111)")
+    LINE = "line", _("LINE")
+    OPEN311 = "open311", _("Open311 application")
+    API = "api", _("Agency system (API)")
+
+
+class Complaint(models.Model):
+    class Routing(models.TextChoices):
+        PENDING = "pending", _("Waiting to be routed")
+        ROUTED = "routed", _("Routed automatically")
+        TRIAGE = "triage", _("Sent to human triage")
+        MANUAL = "manual", _("Routed by an officer")
+
+    tracking_code = models.CharField(max_length=12, unique=True, default=new_tracking_code)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    text = models.TextField()
+    # Who complained: a signed-in person, a person an officer filed for, or anonymous with a contact.
+    complainant = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    anonymous = models.BooleanField(default=False)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_phone = models.CharField(max_length=20, blank=True)
+    contact_email = models.EmailField(blank=True)
+    line_user_id = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=2, default="th")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Where: a subdistrict (from a map pin or chosen by name) and/or coordinates and a description.
+    subdistrict = models.ForeignKey(
+        Subdistrict, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    place_text = models.CharField(max_length=300, blank=True)
+    # What the classifier said (each with its confidence) and which model said it.
+    categories = models.JSONField(default=list, blank=True)  # [[code, confidence], ...] best first
+    intent = models.CharField(max_length=12, blank=True)
+    intent_confidence = models.FloatField(null=True, blank=True)
+    urgency = models.CharField(max_length=10, blank=True)
+    urgency_confidence = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=40, blank=True)
+    # Where it went and why.
+    routing = models.CharField(max_length=10, choices=Routing.choices, default=Routing.PENDING)
+    routing_reason = models.JSONField(default=dict, blank=True)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    contact_point = models.ForeignKey(
+        ContactPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.OneToOneField(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Follow-up.
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    external_id = models.CharField(max_length=64, blank=True)  # the channel's own id (Open311, LINE)
+    received_at = models.DateTimeField(default=timezone.now)  # when the channel received it
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["routing", "created_at"], name="complaint_routing"),
+            models.Index(fields=["agency", "created_at"], name="complaint_agency"),
+            models.Index(fields=["subdistrict", "created_at"], name="complaint_place"),
+        ]
+
+    # Personal data in this model: masked in logs and exports, audited when read by officers.
+    PERSONAL_FIELDS = ("contact_name", "contact_phone", "contact_email", "line_user_id")
+
+    def __str__(self) -> str:
+        return f"complaint {self.tracking_code}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        LETTER = "letter", _("Scanned letter")
+        EVIDENCE = "evidence", _("Evidence of the result")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to="complaints/%Y/%m/")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.complaint_id}"
+
+
+class Update(models.Model):
+    """What the complainant is told: preliminary and final results, replies, questions."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        PRELIMINARY = "preliminary", _("Preliminary result")
+        FINAL = "final", _("Final result")
+        COMPLAINANT = "complainant", _("Message from the complainant")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.complaint_id}"
+
+
+class Correction(models.Model):
+    """An officer's correction of the classifier or the routing; the retraining data."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="corrections")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    predicted_categories = models.JSONField(default=list)
+    categories = models.JSONField(default=list)  # the officer's (the truth for retraining)
+    intent = models.CharField(max_length=12, blank=True)
+    from_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"correction of {self.complaint_id}"
