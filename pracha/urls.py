@@ -9,6 +9,7 @@ urlpatterns = [
     path("agencies/", include("pracha.agencies.urls")),
     path("work/", include("pracha.workflow.urls")),
     path("notify/", include("pracha.notify.urls")),
+    path("complaints/", include("pracha.complaints.urls")),
     path("", include("pracha.portal.urls")),
 ]
 

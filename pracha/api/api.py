@@ -79,6 +79,8 @@ def unknown_path(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 def _mount() -> None:
     from pracha.agencies.api import router as agencies
     from pracha.audit.api import router as audit
+    from pracha.complaints.api_officer import router as complaints_officer
+    from pracha.complaints.api_public import router as complaints_public
     from pracha.identity.api import router as identity
     from pracha.notify.api import router as notify
     from pracha.workflow.api import router as workflow
@@ -88,6 +90,8 @@ def _mount() -> None:
     api.add_router("/workflow", workflow, tags=["workflow"])
     api.add_router("/notify", notify, tags=["notify"])
     api.add_router("/audit", audit, tags=["audit"])
+    api.add_router("/complaints", complaints_public, tags=["complaints"])
+    api.add_router("/complaints/officer", complaints_officer, tags=["complaints (officers)"])
 
 
 _mount()
