@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from pracha.audit import chain
 from pracha.audit.chain import GENESIS, Entry, append_many, record, record_read, verify
 from pracha.audit.models import AuditHead, AuditRecord
+from pracha.testing import in_threads, needs_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -282,29 +283,7 @@ def test_pracha_audit_verify_names_the_broken_record(five):
 
 
 def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
-
-
-def _in_threads(count: int, target) -> list:
-    barrier, results, errors = threading.Barrier(count), [None] * count, []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors
-    return results
+    needs_postgres("concurrent writers need PostgreSQL (SQLite serialises them)")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -326,7 +305,7 @@ def test_concurrent_appends_keep_one_chain():
                     )
         return runs
 
-    runs = [run for per_thread in _in_threads(4, writer) for run in per_thread]
+    runs = [run for per_thread in in_threads(4, writer) for run in per_thread]
     seqs = sorted(s for run in runs for s in run)
     assert seqs == list(range(1, 4 * (10 * 1 + 10 * 4) + 1))  # contiguous, no duplicates
     assert all(run == list(range(run[0], run[0] + len(run))) for run in runs)  # a transaction is one run
@@ -351,7 +330,7 @@ def test_verification_while_records_are_appended():
             count += 1
         return count
 
-    results, appended = _in_threads(2, work)
+    results, appended = in_threads(2, work)
     assert appended > 0
     assert all(r.ok for r in results), results
     assert verify() == chain.VerifyResult(True, 300 + appended)

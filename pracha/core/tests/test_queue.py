@@ -13,6 +13,7 @@ from django.utils import timezone
 from pracha.audit.models import AuditRecord
 from pracha.core import queue
 from pracha.core.models import Job, PeriodicRun
+from pracha.testing import in_threads, needs_postgres
 
 
 class Boom(Exception):
@@ -284,30 +285,7 @@ def test_a_failing_periodic_task_does_not_hold_up_the_others(handlers, clock):
 
 
 def _needs_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent workers need PostgreSQL (SQLite serialises writers)")
-
-
-def _in_threads(count: int, target) -> list:
-    """Run target(i) in `count` threads started together; each thread has its own DB connection."""
-    barrier, results, errors = threading.Barrier(count), [None] * count, []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
-    return results
+    needs_postgres("concurrent workers need PostgreSQL (SQLite serialises writers)")
 
 
 def _slow_updates(execute, sql, params, many, context):
@@ -330,7 +308,7 @@ def test_concurrent_claimers_never_get_the_same_job(handlers):
                 mine += [j.pk for j in jobs]
         return mine
 
-    claimed = _in_threads(3, claimer)
+    claimed = in_threads(3, claimer)
     every = [pk for mine in claimed for pk in mine]
     assert len(every) == len(set(every)) == 60
     assert all(claimed), "each claimer got work while the others held their locks"
@@ -351,7 +329,7 @@ def test_two_workers_run_a_periodic_task_once_per_period(handlers, clock):
     t0 = clock.now
     for period in range(3):
         at = t0 + dt.timedelta(seconds=60 * period)
-        results = _in_threads(2, lambda i, at=at: queue.run_due_periodics(at))
+        results = in_threads(2, lambda i, at=at: queue.run_due_periodics(at))
         assert sorted(results) == [[], ["tests.tick"]]
     assert len(runs) == 3
     assert PeriodicRun.objects.get(name="tests.tick").next_run_at == t0 + dt.timedelta(seconds=180)
