@@ -84,12 +84,20 @@ class Complaint(models.Model):
     external_id = models.CharField(max_length=64, blank=True)  # the channel's own id (Open311, LINE)
     received_at = models.DateTimeField(default=timezone.now)  # when the channel received it
     created_at = models.DateTimeField(default=timezone.now)
+    # Milestones kept by the officer workbench when the case moves, so that dashboards aggregate
+    # one table in the database: accepted (the forwarding limit) and resolved (the resolution limit).
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_late = models.BooleanField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_late = models.BooleanField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["routing", "created_at"], name="complaint_routing"),
             models.Index(fields=["agency", "created_at"], name="complaint_agency"),
             models.Index(fields=["subdistrict", "created_at"], name="complaint_place"),
+            models.Index(fields=["agency", "received_at"], name="complaint_agency_received"),
+            models.Index(fields=["received_at"], name="complaint_received"),
         ]
 
     # Personal data in this model: masked in logs and exports, audited when read by officers.
@@ -164,3 +172,58 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"correction of {self.complaint_id}"
+
+
+class DuplicateCandidate(models.Model):
+    """An open complaint that a new one may repeat (near it and of the same category, or with very
+    similar text), with how sure the match is. Officers merge from here or dismiss the flag."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="duplicate_candidates")
+    candidate = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    distance_m = models.FloatField(null=True, blank=True)
+    text_similarity = models.FloatField(null=True, blank=True)
+    reasons = models.JSONField(default=list)  # "near", "same_subdistrict", "similar_text"
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "candidate"], name="duplicate_candidate_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} may repeat {self.candidate_id} ({self.score:.2f})"
+
+
+class IssueReferral(models.Model):
+    """An urgent issue (same-type complaints in one place) that a supervisor sent to a committee."""
+
+    class Level(models.TextChoices):
+        SUBDISTRICT = "subdistrict", _("Subdistrict")
+        DISTRICT = "district", _("District")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=60)
+    place_level = models.CharField(max_length=12, choices=Level.choices)
+    place_code = models.CharField(max_length=6)
+    committee = models.CharField(max_length=200)
+    note = models.TextField()
+    figures = models.JSONField(default=dict)  # the board's figures when it was sent
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["category", "place_level", "place_code"], name="issue_referral_issue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} in {self.place_level} {self.place_code} to {self.committee}"
