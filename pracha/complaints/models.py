@@ -82,6 +82,10 @@ class Complaint(models.Model):
     rating_comment = models.TextField(blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     external_id = models.CharField(max_length=64, blank=True)  # the channel's own id (Open311, LINE)
+    # Open311: the service code the client filed under (the complainant's own category) and the
+    # address of the client's photo (a link, never fetched by the server).
+    requested_category = models.CharField(max_length=60, blank=True)
+    media_url = models.URLField(max_length=500, blank=True)
     received_at = models.DateTimeField(default=timezone.now)  # when the channel received it
     created_at = models.DateTimeField(default=timezone.now)
     # Milestones kept by the officer workbench when the case moves, so that dashboards aggregate
@@ -227,3 +231,74 @@ class IssueReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} in {self.place_level} {self.place_code} to {self.committee}"
+
+
+# --- Channels: Open311 clients and the LINE conversation ----------------------------------------------
+
+
+class Open311Key(models.Model):
+    """An api_key given to one Open311 application (an agency's or a civic app). Only its SHA-256 is
+    kept; the key itself is shown once, by `pracha open311-key add`."""
+
+    name = models.CharField(max_length=200)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField(max_length=8)  # the key's first characters, to recognise it in lists
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Open311 key {self.prefix}… of {self.name}"
+
+
+class LineConversation(models.Model):
+    """Where one LINE user is in the guided conversation, and the complaint being put together."""
+
+    class Step(models.TextChoices):
+        IDLE = "idle", _("Nothing in progress")
+        DESCRIBE = "describe", _("Waiting for what happened")
+        DETAILS = "details", _("Waiting for photos or the location")
+        CONFIRM = "confirm", _("Waiting for confirmation")
+
+    line_user_id = models.CharField(max_length=64, unique=True)
+    step = models.CharField(max_length=10, choices=Step.choices, default=Step.IDLE)
+    language = models.CharField(max_length=2, default="th")
+    text = models.TextField(blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    place_text = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    PERSONAL_FIELDS = ("line_user_id", "text", "place_text")
+
+    def __str__(self) -> str:
+        return f"LINE conversation {self.pk} ({self.step})"
+
+
+class LinePhoto(models.Model):
+    """A photo sent during a conversation, downloaded from LINE at once (LINE keeps content only for
+    a while) and kept here until the complaint is filed or dropped."""
+
+    conversation = models.ForeignKey(LineConversation, on_delete=models.CASCADE, related_name="photos")
+    message_id = models.CharField(max_length=64)
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"LINE photo {self.message_id}"
+
+
+class LineEvent(models.Model):
+    """A LINE webhook event already handled: LINE redelivers with the same webhookEventId."""
+
+    webhook_event_id = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.webhook_event_id
