@@ -156,6 +156,10 @@ PRACHA_SMS_TOKEN = os.environ.get("PRACHA_SMS_TOKEN", "")
 PRACHA_LINE_ADAPTER = os.environ.get("PRACHA_LINE_ADAPTER", "record")
 PRACHA_LINE_CHANNEL_ACCESS_TOKEN = os.environ.get("PRACHA_LINE_CHANNEL_ACCESS_TOKEN", "")
 PRACHA_LINE_API_HOST = os.environ.get("PRACHA_LINE_API_HOST", "https://api.line.me")
+# The LINE webhook (complaints): the channel secret signs each request (X-Line-Signature); photos users
+# send are downloaded from the content host (api-data.line.me), which tests point elsewhere too.
+PRACHA_LINE_CHANNEL_SECRET = os.environ.get("PRACHA_LINE_CHANNEL_SECRET", "")
+PRACHA_LINE_DATA_API_HOST = os.environ.get("PRACHA_LINE_DATA_API_HOST", "https://api-data.line.me")
 # The demo has no mail server: it records e-mail as delivered, like SMS and LINE.
 PRACHA_EMAIL_ADAPTER = os.environ.get("PRACHA_EMAIL_ADAPTER", "record" if DEMO else "django")
 
