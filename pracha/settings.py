@@ -168,6 +168,14 @@ PRACHA_OFFICE_HOURS = os.environ.get("PRACHA_OFFICE_HOURS", "08:30-12:00,13:00-1
 
 # Rate limit of the JSON API and the login form, per client address.
 PRACHA_RATE_LIMIT_PER_MINUTE = int(os.environ.get("PRACHA_RATE_LIMIT_PER_MINUTE", "240"))
+
+# Complaints: below this classifier confidence a complaint goes to human triage instead of being routed;
+# how often a complainant may reopen one; how many complaints one address may file per minute; the
+# public address of the site, for links in SMS and e-mail ("" leaves the link out).
+PRACHA_COMPLAINT_CONFIDENCE_THRESHOLD = float(os.environ.get("PRACHA_COMPLAINT_CONFIDENCE_THRESHOLD", "0.45"))
+PRACHA_COMPLAINT_MAX_REOPENS = int(os.environ.get("PRACHA_COMPLAINT_MAX_REOPENS", "2"))
+PRACHA_COMPLAINT_RATE_PER_MINUTE = int(os.environ.get("PRACHA_COMPLAINT_RATE_PER_MINUTE", "10"))
+PRACHA_PUBLIC_URL = os.environ.get("PRACHA_PUBLIC_URL", "")
 # Brute-force protection of sign-in (django-axes): lock a username from one address after N failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("PRACHA_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = 0.25  # hours

@@ -44,6 +44,37 @@ ERROR_MESSAGES: dict[str, Any] = {
     "nationality_invalid": _("Enter the nationality as a two-letter country code, such as MM, KH or LA."),
     "purpose_required": _("State why you need this person's data (at least a few words); it is recorded."),
     "bad_request": _("The request is not valid: %(detail)s"),
+    # Complaints: intake (each message may use any of the intake limits as a parameter).
+    "complaint_text_required": _("Describe the problem."),
+    "complaint_text_too_short": _(
+        "Describe the problem in at least %(text_min)s characters: what, where and since when."
+    ),
+    "complaint_text_too_long": _("The description may have at most %(text_max)s characters."),
+    "too_many_photos": _("Attach at most %(photos_max)s photos."),
+    "photo_too_large": _("Each photo may be at most %(photo_mb)s MB; “%(file)s” is larger."),
+    "photo_type_not_allowed": _("“%(file)s” is not a JPEG, PNG, WebP or HEIC photo."),
+    "letter_too_large": _("The scanned letter may be at most %(letter_mb)s MB."),
+    "letter_type_not_allowed": _("The scanned letter must be a PDF, JPEG or PNG file."),
+    "location_incomplete": _("Give both the latitude and the longitude of the place, or neither."),
+    "location_invalid": _("Latitude and longitude must be numbers in degrees, such as 13.7563 and 100.5018."),
+    "location_outside_thailand": _("This point is outside Thailand. Check the latitude and longitude."),
+    "email_invalid": _("Enter an e-mail address such as somchai@example.com."),
+    "contact_required": _(
+        "Give a phone number or e-mail address so that we can tell you the result, or file anonymously."
+    ),
+    "too_long": _("This is too long. Please shorten it."),
+    "received_in_future": _("The date of receipt cannot be in the future."),
+    "update_text_required": _("Write the text of the update."),
+    # Complaints: follow-up by the complainant.
+    "rating_invalid": _("Choose a rating from 1 (very dissatisfied) to 5 (very satisfied)."),
+    "complaint_not_resolved": _(
+        "You can confirm or reopen a complaint only after the agency reports a result."
+    ),
+    "complaint_sign_in_required": _("Sign in with the account you filed this complaint with."),
+    "reopen_limit": _(
+        "This complaint has been reopened %(max_reopens)s times already. Please file a new complaint "
+        "or call 1111."
+    ),
 }
 
 

@@ -325,9 +325,21 @@ def _role_names(roles) -> object:
     return format_lazy(", ".join(["{}"] * len(labels)), *labels)
 
 
-def take_action(case: Case, action: str, *, actor: User, reason: str = "", data: dict | None = None) -> Case:
+def take_action(
+    case: Case,
+    action: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    data: dict | None = None,
+    as_applicant: bool = False,
+) -> Case:
     """Take one of the current state's actions. Raises PrachaError action_not_allowed (409),
-    role_required (403) or reason_required (400). Updates and returns `case`."""
+    role_required (403) or reason_required (400). Updates and returns `case`.
+
+    `as_applicant`: the calling domain app has itself established that the caller is the applicant
+    without an account (e.g. holds a complaint's tracking code); the action then counts as taken by
+    the applicant, and `actor` may be None."""
     reason = _clean_reason(reason)
     with transaction.atomic():
         locked = _lock(case)
@@ -336,7 +348,10 @@ def take_action(case: Case, action: str, *, actor: User, reason: str = "", data:
         act = state.actions.get(action) if locked.closed_at is None else None
         if act is None:
             raise PrachaError("action_not_allowed", status=409, action=action, state=state.name)
-        if not roles_for(locked, actor) & set(act.roles):
+        roles = roles_for(locked, actor) if actor is not None else set()
+        if as_applicant:
+            roles.add(APPLICANT)
+        if not roles & set(act.roles):
             raise PrachaError("role_required", status=403, action=act.label, roles=_role_names(act.roles))
         if act.reason_required and not reason:
             raise PrachaError("reason_required", fields={"reason": "reason_required"})
