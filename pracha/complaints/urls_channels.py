@@ -1,8 +1,8 @@
 """Channels that are not pages: Open311 GeoReport v2 and the LINE Messaging API webhook."""
 
-from django.urls import re_path
+from django.urls import path, re_path
 
-from . import open311
+from . import line, open311
 
 # Resources end in .{format}; a format we do not speak still reaches the view, which answers with the
 # spec's error instead of a page.
@@ -21,4 +21,5 @@ urlpatterns = [
     re_path(
         _OPEN311 + r"requests/(?P<request_id>[^/]+?)" + _FMT, open311.request_view, name="open311-request"
     ),
+    path("line/webhook", line.webhook, name="line-webhook"),
 ]
