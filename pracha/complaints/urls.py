@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("pracha.complaints.urls_public")),
     path("officer/", include("pracha.complaints.urls_officer")),
     path("", include("pracha.complaints.urls_channels")),
+    path("", include("pracha.complaints.urls_stats")),  # public statistics (the officer part's dashboards)
 ]

@@ -1,0 +1,238 @@
+"""Possible duplicates: a complaint that repeats one still open.
+
+Two complaints match when they are near each other and share a category (within
+PRACHA_COMPLAINT_DUPLICATE_METRES by haversine distance when both have coordinates, else in the same
+subdistrict; received within PRACHA_COMPLAINT_DUPLICATE_DAYS of each other), or when their texts are
+very similar (TF-IDF cosine over pythainlp `newmm` words and word pairs, at least
+PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY). Each candidate gets a score in 0..1 (see `_score`);
+`flag_duplicates` stores them for the officers, who merge or dismiss them on the complaint page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from pracha.audit.chain import record
+
+from .models import Complaint, DuplicateCandidate
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+METRES_PER_DEGREE = 111_320.0
+
+
+def distance_limit_m() -> float:
+    return float(getattr(settings, "PRACHA_COMPLAINT_DUPLICATE_METRES", 200))
+
+
+def days_limit() -> int:
+    return int(getattr(settings, "PRACHA_COMPLAINT_DUPLICATE_DAYS", 14))
+
+
+def text_threshold() -> float:
+    return float(getattr(settings, "PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY", 0.6))
+
+
+def text_pool_size() -> int:
+    """At most this many recent open complaints are compared by text (bounds the work per complaint)."""
+    return int(getattr(settings, "PRACHA_COMPLAINT_DUPLICATE_TEXT_POOL", 500))
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres between two WGS 84 points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from pythainlp.corpus import thai_stopwords
+
+    return frozenset(thai_stopwords())
+
+
+def words(text: str) -> list[str]:
+    """Thai (and any other) words by pythainlp's newmm, without stop words and punctuation, plus
+    each pair of neighbouring words, so that word order counts a little."""
+    from pythainlp.tokenize import word_tokenize
+
+    stop = _stopwords()
+    tokens = [
+        t.lower()
+        for t in word_tokenize(text or "", engine="newmm", keep_whitespace=False)
+        if t.strip() and any(ch.isalnum() for ch in t) and t not in stop
+    ]
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def text_similarities(text: str, others: list[str]) -> list[float]:
+    """Cosine similarity of `text` to each of `others` in one TF-IDF space."""
+    if not others or not words(text):
+        return [0.0] * len(others)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    vectorizer = TfidfVectorizer(analyzer=words, sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform([text, *others])
+    except ValueError:  # every text was empty after tokenising
+        return [0.0] * len(others)
+    return [float(s) for s in cosine_similarity(matrix[0], matrix[1:]).ravel()]
+
+
+@dataclass
+class Candidate:
+    complaint: Complaint
+    score: float
+    distance_m: float | None = None
+    text_similarity: float | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def _codes(complaint: Complaint) -> set[str]:
+    return {str(c[0]) for c in complaint.categories or [] if c}
+
+
+def _coords(complaint: Complaint) -> tuple[float, float] | None:
+    if complaint.latitude is None or complaint.longitude is None:
+        return None
+    return float(complaint.latitude), float(complaint.longitude)
+
+
+def _open_pool(complaint: Complaint, days: int) -> QuerySet[Complaint]:
+    """Open complaints received within `days` of this one, not already merged."""
+    moment = complaint.received_at
+    span = dt.timedelta(days=days)
+    return Complaint.objects.filter(
+        case__isnull=False,
+        case__closed_at__isnull=True,
+        duplicate_of__isnull=True,
+        received_at__gte=moment - span,
+        received_at__lte=moment + span,
+    ).exclude(pk=complaint.pk)
+
+
+def _score(near: bool, place_closeness: float, similarity: float) -> float:
+    """Near and of the same category: 0.5 plus up to 0.3 for closeness and 0.2 for similar text.
+    Similar text alone: the similarity itself. The better of the two counts."""
+    near_score = 0.5 + 0.3 * place_closeness + 0.2 * similarity if near else 0.0
+    text_score = similarity if similarity >= text_threshold() else 0.0
+    return round(max(near_score, text_score), 4)
+
+
+def find_candidates(complaint: Complaint, limit: int = 5) -> list[Candidate]:
+    """The open complaints this one may repeat, best first."""
+    days, limit_m = days_limit(), distance_limit_m()
+    pool = _open_pool(complaint, days)
+    found: dict[int, Candidate] = {}
+    here, codes = _coords(complaint), _codes(complaint)
+
+    # Near and of the same category.
+    if codes and (here or complaint.subdistrict_id):
+        if here:
+            dlat = limit_m / METRES_PER_DEGREE
+            dlng = limit_m / (METRES_PER_DEGREE * max(0.01, math.cos(math.radians(here[0]))))
+            box = Q(
+                latitude__gte=here[0] - dlat,
+                latitude__lte=here[0] + dlat,
+                longitude__gte=here[1] - dlng,
+                longitude__lte=here[1] + dlng,
+            )
+            # Complaints without coordinates are near when they name the same subdistrict.
+            if complaint.subdistrict_id:
+                box |= Q(latitude__isnull=True, subdistrict_id=complaint.subdistrict_id)
+            near_pool = pool.filter(box)
+        else:
+            near_pool = pool.filter(subdistrict_id=complaint.subdistrict_id)
+        for other in near_pool[: text_pool_size()]:
+            if not codes & _codes(other):
+                continue
+            there = _coords(other)
+            if here and there:
+                distance = haversine_m(*here, *there)
+                if distance > limit_m:
+                    continue
+                found[other.pk] = Candidate(other, 0.0, round(distance, 1), reasons=["near"])
+            else:
+                found[other.pk] = Candidate(other, 0.0, reasons=["same_subdistrict"])
+
+    # Very similar text, among recent open complaints of the same agency or district.
+    text_pool = pool
+    if complaint.agency_id or complaint.subdistrict_id:
+        where = Q()
+        if complaint.agency_id:
+            where |= Q(agency_id=complaint.agency_id)
+        if complaint.subdistrict_id:
+            where |= Q(subdistrict__district_id=complaint.subdistrict.district_id)
+        text_pool = pool.filter(where)
+    others = {c.pk: c for c in text_pool.order_by("-received_at")[: text_pool_size()]}
+    for c in found.values():
+        others.setdefault(c.complaint.pk, c.complaint)
+    ordered = list(others.values())
+    for other, similarity in zip(
+        ordered, text_similarities(complaint.text, [o.text for o in ordered]), strict=True
+    ):
+        candidate = found.get(other.pk)
+        if candidate is None and similarity < text_threshold():
+            continue
+        if candidate is None:
+            candidate = found[other.pk] = Candidate(other, 0.0)
+        candidate.text_similarity = round(similarity, 4)
+        if similarity >= text_threshold():
+            candidate.reasons.append("similar_text")
+
+    for candidate in found.values():
+        near = bool({"near", "same_subdistrict"} & set(candidate.reasons))
+        if candidate.distance_m is not None:
+            closeness = max(0.0, 1 - candidate.distance_m / limit_m) if limit_m else 1.0
+        else:
+            closeness = 0.5  # same subdistrict: somewhere within it
+        candidate.score = _score(near, closeness, candidate.text_similarity or 0.0)
+    ranked = sorted(found.values(), key=lambda c: (-c.score, c.complaint.received_at, c.complaint.pk))
+    return ranked[:limit]
+
+
+def flag_duplicates(complaint: Complaint, limit: int = 5) -> list[DuplicateCandidate]:
+    """Find and store the candidates of a new complaint (call after it is classified and routed)."""
+    candidates = find_candidates(complaint, limit)
+    stored = []
+    with transaction.atomic():
+        for c in candidates:
+            row, _created = DuplicateCandidate.objects.update_or_create(
+                complaint=complaint,
+                candidate=c.complaint,
+                defaults={
+                    "score": c.score,
+                    "distance_m": c.distance_m,
+                    "text_similarity": c.text_similarity,
+                    "reasons": c.reasons,
+                },
+            )
+            stored.append(row)
+        if stored:
+            record(
+                "complaints.duplicates_flagged",
+                complaint,
+                {"candidates": [[r.candidate_id, r.score] for r in stored]},
+            )
+    return stored
+
+
+def flags_of(complaint: Complaint, visible_cases: QuerySet | None = None) -> QuerySet[DuplicateCandidate]:
+    """The complaint's open flags, best first; only candidates among `visible_cases` (the reader's
+    scope) when given, so that no other agency's complaint is shown."""
+    flags = complaint.duplicate_candidates.filter(dismissed_at__isnull=True).select_related(
+        "candidate__subdistrict"
+    )
+    if visible_cases is not None:
+        flags = flags.filter(candidate__case__in=visible_cases.order_by().values("pk"))
+    return flags
