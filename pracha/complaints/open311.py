@@ -57,9 +57,10 @@ MAX_RESULTS = 1000
 DESCRIPTION_LIMIT = 4000  # the spec's limit of a request's description
 KEY_BYTES = 32
 
-# Complaints of these categories are never in the public feed, not even as a point on a map: a
-# tip-off about drugs or corruption must not show where the complainant looked.
-CONFIDENTIAL_CATEGORIES = frozenset({"corruption", "drugs", "human_trafficking", "domestic_violence"})
+# Complaints of these categories are never in the public feed, not even as a point on a map: a tip-off
+# about crime or corruption must not show where the complainant looked, and a worker abroad's claim is
+# about one person.
+CONFIDENTIAL_CATEGORIES = frozenset({"crime", "corruption", "labour_abroad"})
 
 # The spec's parameter for each field of file_complaint, so errors name what the client sent.
 _PARAM_OF_FIELD = {
