@@ -121,8 +121,12 @@ def figures(base: QuerySet, days: int, now: dt.datetime | None = None) -> Figure
         ),
         resolved_within=Count("id", filter=Q(resolved_late=False)),
         resolved_late=Count("id", filter=Q(resolved_late=True)),
+        # Not resolved and past the resolution limit (while being dealt with), or past the whole
+        # case's limit in any open step.
         unresolved_late=Count(
-            "id", filter=Q(resolved_at__isnull=True, case__closed_at__isnull=True, case__due_at__lt=now)
+            "id",
+            filter=Q(resolved_at__isnull=True, case__closed_at__isnull=True)
+            & (Q(case__state="in_progress", case__due_at__lt=now) | Q(case__case_deadline__lt=now)),
         ),
         ratings=Count("rating"),
         rating_average=Avg("rating"),

@@ -3,7 +3,7 @@
 Two complaints match when they are near each other and share a category (within
 PRACHA_COMPLAINT_DUPLICATE_METRES by haversine distance when both have coordinates, else in the same
 subdistrict; received within PRACHA_COMPLAINT_DUPLICATE_DAYS of each other), or when their texts are
-very similar (TF-IDF cosine over pythainlp `newmm` words and word pairs, at least
+very similar (TF-IDF cosine over pythainlp `newmm` words without stop words, at least
 PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY). Each candidate gets a score in 0..1 (see `_score`);
 `flag_duplicates` stores them for the officers, who merge or dismiss them on the complaint page.
 """
@@ -14,7 +14,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
 
 from django.conf import settings
 from django.db import transaction
@@ -61,8 +60,8 @@ def _stopwords() -> frozenset[str]:
 
 
 def words(text: str) -> list[str]:
-    """Thai (and any other) words by pythainlp's newmm, without stop words and punctuation, plus
-    each pair of neighbouring words, so that word order counts a little."""
+    """Thai (and any other) words by pythainlp's newmm, without stop words and punctuation. Word
+    order is left out: people tell the same problem in different orders."""
     from pythainlp.tokenize import word_tokenize
 
     stop = _stopwords()
@@ -71,7 +70,7 @@ def words(text: str) -> list[str]:
         for t in word_tokenize(text or "", engine="newmm", keep_whitespace=False)
         if t.strip() and any(ch.isalnum() for ch in t) and t not in stop
     ]
-    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+    return tokens
 
 
 def text_similarities(text: str, others: list[str]) -> list[float]:

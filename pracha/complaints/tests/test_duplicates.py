@@ -1,0 +1,114 @@
+"""Possible duplicates: near and of the same category (haversine or the same subdistrict), or with very
+similar Thai text; configurable limits; stored flags shown only within the reader's scope."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from pracha.audit.models import AuditRecord
+from pracha.complaints import duplicates
+from pracha.complaints import officer_services as officer
+from pracha.complaints.models import DuplicateCandidate
+
+from . import officer_world
+from .officer_world import make_complaint
+
+pytestmark = pytest.mark.django_db
+world = officer_world.world  # the fixture
+# Two points on Phahonyothin Road about 110 m apart, and one about 1.1 km away.
+HERE = (13.816000, 100.560000)
+NEAR = (13.817000, 100.560000)
+FAR = (13.826000, 100.560000)
+
+
+def test_haversine_against_known_distances():
+    assert duplicates.haversine_m(13.0, 100.0, 14.0, 100.0) == pytest.approx(111_195, rel=1e-4)
+    assert duplicates.haversine_m(*HERE, *NEAR) == pytest.approx(111.2, abs=0.5)
+    assert duplicates.haversine_m(*HERE, *HERE) == 0
+
+
+def test_thai_words_and_similarity():
+    words = duplicates.words("ทางเท้าชำรุดหน้าตลาด")
+    assert "ทางเท้า" in words and "ตลาด" in words
+    same, other = duplicates.text_similarities(
+        "ทางเท้าหน้าตลาดชำรุดเป็นหลุมใหญ่",
+        ["ทางเท้าชำรุดเป็นหลุมใหญ่หน้าตลาด", "ไฟฟ้าดับทั้งหมู่บ้านตั้งแต่เมื่อคืน"],
+    )
+    assert same > 0.5 > other
+    assert duplicates.text_similarities("", ["ทางเท้า"]) == [0.0]
+
+
+def test_near_and_same_category_is_flagged(world):
+    first = make_complaint("ทางเท้าแตก", world.works, lat=HERE[0], lng=HERE[1])
+    make_complaint("ทางเท้าแตกอีกจุด ไกลออกไป", world.works, lat=FAR[0], lng=FAR[1])
+    make_complaint("ไฟฟ้าดับ", world.works, lat=NEAR[0], lng=NEAR[1], categories=[["power", 0.9]])
+    new = make_complaint("เดินไม่ได้เลย ต้องลงไปเดินบนถนน", world.works, lat=NEAR[0], lng=NEAR[1])
+    found = duplicates.find_candidates(new)
+    assert [c.complaint for c in found] == [first]
+    assert found[0].reasons == ["near"]
+    assert found[0].distance_m == pytest.approx(111.2, abs=0.5)
+    assert 0.5 < found[0].score <= 1
+
+
+def test_the_distance_and_days_come_from_settings(world, settings):
+    first = make_complaint("ทางเท้าแตก", world.works, lat=HERE[0], lng=HERE[1])
+    new = make_complaint("ต้องเดินลงถนน", world.works, lat=FAR[0], lng=FAR[1])
+    assert duplicates.find_candidates(new) == []
+    settings.PRACHA_COMPLAINT_DUPLICATE_METRES = 1500
+    assert [c.complaint for c in duplicates.find_candidates(new)] == [first]
+    new.received_at = timezone.now() + dt.timedelta(days=20)
+    assert duplicates.find_candidates(new) == []
+    settings.PRACHA_COMPLAINT_DUPLICATE_DAYS = 30
+    assert [c.complaint for c in duplicates.find_candidates(new)] == [first]
+
+
+def test_without_coordinates_the_same_subdistrict_counts(world):
+    first = make_complaint("ทางเท้าแตก", world.works, subdistrict=world.sub_a)
+    make_complaint("ทางเท้าแตกที่อื่น", world.works, subdistrict=world.sub_b)
+    new = make_complaint("ต้องลงไปเดินบนถนน", world.works, subdistrict=world.sub_a)
+    found = duplicates.find_candidates(new)
+    assert [c.complaint for c in found] == [first] and found[0].reasons == ["same_subdistrict"]
+    assert found[0].distance_m is None
+
+
+def test_very_similar_text_is_flagged_anywhere_in_the_agency(world, settings):
+    first = make_complaint(
+        "ฝาท่อระบายน้ำหน้าโรงเรียนวัดลาดพร้าวหายไป รถจักรยานยนต์ตกหลุม", world.works, categories=[["drain", 0.9]]
+    )
+    new = make_complaint(
+        "ฝาท่อระบายน้ำหน้าโรงเรียนวัดลาดพร้าวหายไปสองวัน รถจักรยานยนต์ตกหลุม", world.cleanliness, categories=[]
+    )
+    found = duplicates.find_candidates(new)
+    assert [c.complaint for c in found] == [first]
+    assert found[0].reasons == ["similar_text"] and found[0].score == found[0].text_similarity
+    settings.PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY = 0.99
+    assert duplicates.find_candidates(new) == []
+
+
+def test_closed_and_merged_complaints_are_not_candidates(world):
+    closed = make_complaint("ทางเท้าแตก", world.works, subdistrict=world.sub_a)
+    officer.reject(closed, "ซ้ำกับเรื่องเก่า", actor=world.officer)
+    new = make_complaint("ทางเท้าแตกมาก", world.works, subdistrict=world.sub_a)
+    assert duplicates.find_candidates(new) == []
+
+
+def test_flags_are_stored_audited_and_shown_within_scope(world):
+    theirs = make_complaint(
+        "ทางเท้าแตกหน้าตลาดนัดจตุจักร",
+        world.other.contact_points.get(code="BMA.1001/works"),
+        subdistrict=world.sub_a,
+    )
+    mine = make_complaint("ทางเท้าแตกหน้าตลาดนัด", world.works, subdistrict=world.sub_a)
+    new = make_complaint("ทางเท้าแตกหน้าตลาดนัดจตุจักร เดินไม่ได้", world.works, subdistrict=world.sub_a)
+    stored = duplicates.flag_duplicates(new)
+    assert {r.candidate for r in stored} == {theirs, mine}
+    assert duplicates.flag_duplicates(new) and DuplicateCandidate.objects.count() == 2  # once per pair
+    audit = AuditRecord.objects.filter(action="complaints.duplicates_flagged", object_id=str(new.pk)).first()
+    assert audit is not None and len(json.loads(audit.data)["candidates"]) == 2
+
+    visible = officer.visible_cases(world.officer, status="all")
+    assert [f.candidate for f in duplicates.flags_of(new, visible)] == [mine]
+    officer.dismiss_duplicate(new, mine.pk, actor=world.officer)
+    assert list(duplicates.flags_of(new, visible)) == []
