@@ -489,14 +489,13 @@ class Turn:
                 self.replies.append(_ask_details(conv))
             return
         _reset(conv)
-        self.say(
-            _(
-                "Your complaint was sent. Tracking code: %(code)s\nWe will tell you here when the agency "
-                "takes it up. Type “status” at any time to follow it."
-            )
-            % {"code": complaint.tracking_code},
-            ["status", "new"],
-        )
+        sent = _(
+            "Your complaint was sent. Tracking code: %(code)s\nWe will tell you here when the agency "
+            "takes it up. Type “status” at any time to follow it."
+        ) % {"code": complaint.tracking_code}
+        if base := settings.PRACHA_PUBLIC_URL.rstrip("/"):
+            sent += "\n" + _("Status page: %(url)s") % {"url": base + services.status_path(complaint)}
+        self.say(sent, ["status", "new"])
 
 
 # --- The webhook --------------------------------------------------------------------------------------

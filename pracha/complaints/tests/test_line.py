@@ -231,6 +231,7 @@ def test_thai_conversation_files_the_complaint_with_photo_and_location(client):
     assert conversation().step == "idle" and not LinePhoto.objects.exists()
 
 
+@override_settings(PRACHA_PUBLIC_URL="https://pracha.example.go.th/")
 def test_english_speakers_get_english(client):
     with line_api() as stand_in:
         first = say(client, stand_in, text(PROBLEM_EN))
@@ -241,6 +242,7 @@ def test_english_speakers_get_english(client):
     complaint = Complaint.objects.get()
     assert complaint.language == "en" and complaint.latitude is None
     assert done[0].startswith("Your complaint was sent.") and complaint.tracking_code in done[0]
+    assert f"https://pracha.example.go.th{services.status_path(complaint)}" in done[0]
 
 
 def test_quick_reply_buttons_send_words_the_conversation_understands():

@@ -12,9 +12,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from pracha.agencies.models import Agency, ContactPoint
 from pracha.audit.models import AuditRecord
-from pracha.complaints import open311, routing, services
+from pracha.complaints import open311, services
 from pracha.complaints.models import Complaint, Open311Key
 from pracha.core.models import Job
 from pracha.core.queue import claim, run_job
@@ -248,7 +247,9 @@ def test_keys_are_issued_listed_and_revoked_by_command(client, code):
 # --- Reading --------------------------------------------------------------------------------------------
 
 
-def test_a_filed_request_reads_back_and_follows_routing_and_closing(client, api_key, code, make_officer):
+def test_a_filed_request_reads_back_and_follows_routing_and_closing(
+    client, api_key, code, make_officer, places
+):
     [body] = as_json(post(client, **valid(api_key, code, **PERSONAL)))
     rid = body["service_request_id"]
     [before] = as_json(client.get(f"{BASE}/requests/{rid}.json"))
@@ -262,7 +263,6 @@ def test_a_filed_request_reads_back_and_follows_routing_and_closing(client, api_
     assert before["agency_responsible"] is None and before["expected_datetime"] is None
 
     # The routing job (the worker's pass); whatever it decides, the request says so.
-    triage_unit(routing.load_rules().triage)
     assert [run_job(j) for j in claim(me="test")] == [True]
     complaint.refresh_from_db()
     [routed] = as_json(client.get(f"{BASE}/requests/{rid}.json"))
@@ -278,14 +278,6 @@ def test_a_filed_request_reads_back_and_follows_routing_and_closing(client, api_
     assert closed["status"] == "closed" and closed["expected_datetime"] is None
     assert closed["updated_datetime"] == open311.w3(complaint.case.closed_at)
     assert closed["status_notes"] == complaint.case.definition.states["rejected"].name["en"]
-
-
-def triage_unit(code: str) -> ContactPoint:
-    agency_code, unit = code.split("/")
-    agency = Agency.objects.create(
-        code=agency_code, name_th="ศูนย์บริการประชาชน", name_en="PSC", kind="department"
-    )
-    return ContactPoint.objects.create(agency=agency, code=code, name_th="สายด่วน 1111", name_en="1111")
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
