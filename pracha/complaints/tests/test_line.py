@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 from PIL import Image
 
 from pracha.complaints import line, services
 from pracha.complaints.models import Attachment, Complaint, LineConversation, LineEvent, LinePhoto
 from pracha.core.models import Job
+from pracha.testing import in_threads, needs_postgres
 
 pytestmark = pytest.mark.django_db
 SECRET = "line-channel-secret"
@@ -283,6 +284,20 @@ def test_a_redelivered_event_is_not_handled_twice(client):
         assert len(stand_in.replies()) == replies
     assert Complaint.objects.count() == 1
     assert LineEvent.objects.filter(webhook_event_id="01HZZREDELIVERY0000000000A").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_event_delivered_four_times_at_once_files_one_complaint():
+    needs_postgres()
+    LineConversation.objects.create(
+        line_user_id=USER, step="confirm", text=PROBLEM_TH, started_at=timezone.now(), language="th"
+    )
+    confirm = text("ยืนยัน", event_id="01HZZCONCURRENT00000000000")
+    with line_api() as stand_in:
+        statuses = in_threads(4, lambda i: deliver(Client(), confirm).status_code)
+    assert statuses == [200] * 4
+    assert Complaint.objects.count() == 1 and LineEvent.objects.count() == 1
+    assert len(stand_in.replies()) == 1
 
 
 def test_a_failed_reply_does_not_undo_the_complaint(client):
