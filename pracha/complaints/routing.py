@@ -2,9 +2,9 @@
 
 The file is checked at load: its shape against routing/rules.schema.json, then its meaning (unique rule
 ids, known categories and channels, well-formed limits); every problem names the file, the rule and the
-field. Rules are ordered: for the classifier's categories above the confidence threshold, best first,
-the first rule whose category, place and hours fit decides. When none fits, or the classifier is not
-sure enough, the complaint goes to human triage (the 1111 centre) instead.
+field. Rules are ordered: for the classifier's best category, when it is sure enough, the first rule
+whose category, place and hours fit decides. When none fits, or the classifier is not sure enough,
+the complaint goes to human triage (the 1111 centre) instead.
 
     rules = load_rules()
     decision = decide(prediction, subdistrict=sub, at=received_at, rules=rules, threshold=0.45)
@@ -373,8 +373,11 @@ def decide(
     threshold: float,
 ) -> Decision:
     """Apply the rules to a prediction and a place. Never raises for a missing unit: triage instead."""
-    categories = [(c, float(p)) for c, p in prediction.categories]
-    confident = [(c, p) for c, p in categories if p >= threshold]
+    categories = sorted(((c, float(p)) for c, p in prediction.categories), key=lambda cp: -cp[1])
+    top = categories[0] if categories else None
+    # Only the best category decides: a complaint about corruption that mentions a road is not the
+    # road section's business. If the best one is not sure enough, or no rule takes it, people decide.
+    sure = top is not None and top[1] >= threshold
     base = {
         "categories": categories,
         "intent": (prediction.intent[0], float(prediction.intent[1])),
@@ -382,38 +385,36 @@ def decide(
         "model_version": prediction.model_version,
         "threshold": threshold,
         "subdistrict": subdistrict,
+        "category": top[0] if sure else None,
     }
     notes: list[str] = []
     needed_place = False
-    for category, _conf in confident:
-        for rule in rules.rules:
-            if category not in rule.categories or not rule.fits_time(at):
-                continue
-            if rule.needs_place and subdistrict is None:
-                needed_place = True
-                notes.append(f"{rule.id}: needs the subdistrict")
-                continue
-            if subdistrict is not None and not rule.fits_place(subdistrict):
-                continue
-            try:
-                cp = _resolve(rule.target, subdistrict)
-            except PrachaError as exc:
-                notes.append(f"{rule.id}: no unit in the registry ({exc.code})")
-                continue
-            return Decision(
-                status=ROUTED,
-                agency=cp.agency,
-                contact_point=cp,
-                rule=rule.id,
-                reason=_rule_reason(rule, cp, subdistrict, category),
-                category=category,
-                notes=notes,
-                **base,
-            )
+    for rule in rules.rules if sure else ():
+        if top[0] not in rule.categories or not rule.fits_time(at):
+            continue
+        if rule.needs_place and subdistrict is None:
+            needed_place = True
+            notes.append(f"{rule.id}: needs the subdistrict")
+            continue
+        if subdistrict is not None and not rule.fits_place(subdistrict):
+            continue
+        try:
+            cp = _resolve(rule.target, subdistrict)
+        except PrachaError as exc:
+            notes.append(f"{rule.id}: no unit in the registry ({exc.code})")
+            continue
+        return Decision(
+            status=ROUTED,
+            agency=cp.agency,
+            contact_point=cp,
+            rule=rule.id,
+            reason=_rule_reason(rule, cp, subdistrict, top[0]),
+            notes=notes,
+            **base,
+        )
 
     triage = agencies.contact_point(rules.triage)
-    top = categories[0] if categories else None
-    if not confident:
+    if not sure:
         why = "triage:low_confidence"
         if top:
             reason = _both(
@@ -453,7 +454,7 @@ def decide(
                     "No routing rule covers “%(category)s” here, so officers of the 1111 centre will send it "
                     "to the right agency."
                 )
-                % {"category": category_label(confident[0][0], lang)}
+                % {"category": category_label(top[0], lang)}
             )
         )
     return Decision(
@@ -462,7 +463,6 @@ def decide(
         contact_point=triage,
         rule=why,
         reason=reason,
-        category=confident[0][0] if confident else None,
         notes=notes,
         **base,
     )

@@ -275,9 +275,14 @@ def file_complaint(
         except ValidationError:
             fields["contact_email"] = "email_invalid"
     line_user_id = (line_user_id or "").strip()[:64]
-    if not anonymous and complainant is None and not (phone or email or line_user_id) and not fields:
-        # Someone who gives their name wants an answer: we need a way to send it.
-        fields["contact_phone"] = "contact_required"
+    if not anonymous and complainant is None:
+        if channel == Channel.MAIL:
+            # A letter is answered by post when it gives no phone or e-mail; it must name its sender.
+            if not contact_name and "contact_name" not in fields:
+                fields["contact_name"] = "name_required"
+        elif not (phone or email or line_user_id):
+            # Someone who gives their name wants an answer: we need a way to send it.
+            fields["contact_phone"] = "contact_required"
 
     now = timezone.now()
     if received_at is not None and received_at > now + dt.timedelta(minutes=5):
@@ -570,6 +575,19 @@ def _workflow_tells(complaint: Complaint) -> bool:
     """The workflow engine already tells an applicant with an account about every move of the case;
     other complainants (anonymous with a contact, LINE, a phone at the counter) hear it from us."""
     return not _explicit_contact(complaint) and identity.user_of_person(complaint.complainant_id) is not None
+
+
+def received_message(complaint: Complaint) -> dict[str, str]:
+    """What the complainant is told the moment a complaint is accepted, on every channel."""
+    return _both(
+        lambda: (
+            _(
+                "We received your complaint. Its tracking code is %(code)s: keep it to follow the complaint. "
+                "We are now finding the agency responsible."
+            )
+            % {"code": complaint.tracking_code}
+        )
+    )
 
 
 def status_path(complaint: Complaint) -> str:

@@ -65,6 +65,10 @@ ERROR_MESSAGES: dict[str, Any] = {
     "too_long": _("This is too long. Please shorten it."),
     "received_in_future": _("The date of receipt cannot be in the future."),
     "update_text_required": _("Write the text of the update."),
+    "name_required": _("Enter the complainant's name, or mark the complaint as anonymous."),
+    "person_not_registered": _(
+        "No person with this ID number is on record. Tick “Register this person” to add them."
+    ),
     # Complaints: follow-up by the complainant.
     "rating_invalid": _("Choose a rating from 1 (very dissatisfied) to 5 (very satisfied)."),
     "complaint_not_resolved": _(
