@@ -21,7 +21,7 @@ from pracha.identity import services as identity
 
 from . import dashboards, duplicates, urgent
 from . import officer_services as officer
-from .models import Channel, Complaint, Update
+from .models import Attachment, Channel, Complaint, Update
 
 
 def _officer_only(request: HttpRequest) -> HttpResponse | None:
@@ -149,6 +149,7 @@ def _page(
     can_work = officer.can_work(complaint, user)
     actions = {a.code: a for a in officer.workflow.available_actions(case, user)} if can_work else {}
     survivor = complaint.duplicate_of
+    sent = [a for a in officer.attachments_of(complaint) if a.kind != Attachment.Kind.EVIDENCE]
     if survivor is not None and not visible.filter(pk=survivor.case_id).exists():
         survivor = None  # merged into a complaint another agency holds: its code is enough
     return render(
@@ -166,10 +167,9 @@ def _page(
             "urgency": officer.urgency_label(complaint.urgency) if complaint.urgency else "",
             "reason": _routing_reason(complaint.routing_reason or {}),
             "timeline": officer.timeline(complaint),
-            "photos": [a for a in officer.attachments_of(complaint) if a.content_type.startswith("image/")],
-            "documents": [
-                a for a in officer.attachments_of(complaint) if not a.content_type.startswith("image/")
-            ],
+            # What the complainant sent; evidence of the result is in the timeline.
+            "photos": [a for a in sent if a.content_type.startswith("image/")],
+            "documents": [a for a in sent if not a.content_type.startswith("image/")],
             "flags": flags,
             "followers": officer.followers_of(complaint).count(),
             "survivor": survivor,
