@@ -841,6 +841,8 @@ def _timeline(complaint: Complaint, case: Case | None) -> list[dict[str, Any]]:
             "text": "",
         }
     ]
+    updates = list(complaint.updates.filter(public=True).exclude(kind=Update.Kind.COMPLAINANT))
+    said = {u.text for u in updates}
     if case is not None:
         events = list(workflow.events_of(case))
         codes = {e.data.get(k) for e in events for k in ("contact_point", "to") if isinstance(e.data, dict)}
@@ -867,10 +869,13 @@ def _timeline(complaint: Complaint, case: Case | None) -> list[dict[str, Any]]:
                     "kind": event.action,
                     "label": _event_text(key, holder, workflow.event_label(case, event)),
                     "state": event.to_state,
-                    "text": event.reason if event.action in _PUBLIC_REASONS else "",
+                    # A result also given as an update is said once, as the update.
+                    "text": event.reason
+                    if event.action in _PUBLIC_REASONS and event.reason not in said
+                    else "",
                 }
             )
-    for update in complaint.updates.filter(public=True).exclude(kind=Update.Kind.COMPLAINANT):
+    for update in updates:
         label = Update.Kind(update.kind).label
         items.append(
             {
