@@ -19,6 +19,7 @@ from pracha.core.thai_id import make_thai_id
 from pracha.identity.models import Person, User
 from pracha.identity.services import grant_role
 from pracha.notify.models import Notification
+from pracha.testing import in_threads, needs_postgres
 from pracha.workflow.models import Case
 
 TEXT = "ไฟฟ้าดับทั้งซอยตั้งแต่เมื่อคืน ตู้เย็นเสียหาย ขอให้มาซ่อมด่วน"
@@ -264,3 +265,12 @@ def test_routing_is_audited_with_what_decided_it(places):
     complaint.refresh_from_db()
     assert data["contact_point"] == complaint.contact_point.code and data["case"] == complaint.case.reference
     assert data["rule"] == complaint.routing_reason["rule"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_routing_the_same_complaint_at_once_open_one_case(places):
+    needs_postgres()
+    complaint = file(subdistrict_code="103001")
+    results = in_threads(4, lambda _i: services.route(complaint.pk).case_id)
+    assert len(set(results)) == 1 and results[0] is not None
+    assert Case.objects.count() == 1 and routed_entries(complaint) == 1
