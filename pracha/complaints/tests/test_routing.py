@@ -192,6 +192,27 @@ def test_noise_goes_to_the_police_at_night_and_to_the_district_by_day(places):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("category", "place", "unit"),
+    [
+        ("cables", SUAN_YAI_NONTHABURI, "MEA/service"),
+        ("cables", KHON_KAEN_CITY, "PEA/service"),
+        ("flooding", LAT_YAO_CHATUCHAK, "BMA/drainage"),
+        ("drainage", LAT_YAO_CHATUCHAK, "BMA.1030/works"),
+        ("streetlight", LAT_YAO_CHATUCHAK, "BMA.1030/works"),
+        ("garbage", LAT_YAO_CHATUCHAK, "BMA.1030/cleanliness"),
+        ("obstruction", LAT_YAO_CHATUCHAK, "BMA.1030/city-law"),
+        ("traffic_signs", LAT_YAO_CHATUCHAK, "BMA/traffic"),
+        ("transport", None, "MOT.DLT/main"),
+        ("health", None, "NHSO/main"),
+        ("homeless", LAT_YAO_CHATUCHAK, "MSDHS.DSDW/main"),
+    ],
+)
+def test_each_kind_of_problem_reaches_its_unit(places, category, place, unit):
+    assert decide(category, place).contact_point.code == unit
+
+
+@pytest.mark.django_db
 def test_traffic_goes_to_the_police(places):
     assert decide("traffic", LAT_YAO_CHATUCHAK).contact_point.code == "RTP/mpb"
     assert decide("traffic", KHON_KAEN_CITY).contact_point.code == "RTP/main"
