@@ -208,6 +208,9 @@ class OfficerComplaintForm(ComplaintForm):
         self.channel = channel
         self.fields["contact_name"].label = _("Complainant's name")
         self.fields["anonymous"].label = _("The complainant does not want to give their name")
+        self.fields["anonymous"].help_text = _(
+            "No name is recorded. Give the complainant the tracking code to follow the complaint."
+        )
         self.fields["text"].label = _("The complaint, in the complainant's words")
         if channel != Channel.MAIL:
             del self.fields["letter"]
@@ -215,7 +218,7 @@ class OfficerComplaintForm(ComplaintForm):
         else:
             self.fields["letter"].required = True
             self.fields["received_on"].required = True
-            self.fields["text"].help_text = _("Key in what the letter says; the scan is attached below.")
+            self.fields["text"].help_text = _("Key in what the letter says; attach its scan above.")
         if channel != Channel.COUNTER:
             del self.fields["register"]
         if channel in (Channel.HOTLINE, Channel.MAIL):

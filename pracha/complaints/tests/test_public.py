@@ -433,3 +433,14 @@ def test_a_letter_is_keyed_in_with_its_scan_and_date_of_receipt(places):
     complaint = Complaint.objects.get()
     assert complaint.channel == "mail" and complaint.attachments.get().kind == "letter"
     assert complaint.received_at.isoformat().startswith("2026-03-11T17:00")  # midnight in Bangkok
+
+
+@pytest.mark.django_db
+def test_the_api_is_described_in_openapi_with_both_body_types():
+    spec = Client().get("/api/openapi.json").json()
+    filing = spec["paths"]["/api/complaints"]["post"]
+    assert set(filing["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    photos = filing["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]["photos"]
+    assert photos["maxItems"] == services.PHOTOS_MAX
+    assert "202" in filing["responses"]
+    assert "/api/complaints/classify" in spec["paths"] and "/api/complaints/{tracking_code}" in spec["paths"]

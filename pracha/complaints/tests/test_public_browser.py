@@ -117,3 +117,26 @@ def test_the_complainant_follows_the_complaint_and_confirms_it_in_english(page, 
     screenshot(page, "complaints-status-closed-en")
     complaint.refresh_from_db()
     assert complaint.rating == 5 and complaint.case.state == "closed"
+
+
+def test_an_officer_keys_in_a_letter_with_its_scan(page, places, tmp_path):
+    officer = User.objects.create_user(username="mailroom", password="correct-horse-battery")
+    grant_role(officer, contact_point("OPM.OPS/psc-1111").pk, "counter_officer")
+    page.goto("/login/")
+    page.get_by_label("เลขประจำตัว 13 หลัก หรือชื่อผู้ใช้ของเจ้าหน้าที่").fill("mailroom")
+    page.get_by_label("รหัสผ่าน").fill("correct-horse-battery")
+    page.get_by_test_id("sign-in").click()
+    page.goto("/complaints/file/mail/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("บันทึกเรื่องร้องเรียน")
+    scan = tmp_path / "letter.pdf"
+    scan.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    page.get_by_label("หนังสือร้องเรียน (สแกน)").set_input_files(str(scan))
+    page.get_by_label("วันที่ได้รับหนังสือ").fill("2026-03-12")
+    page.get_by_label("เรื่องร้องเรียนตามคำบอกเล่าของผู้ร้อง").fill(TEXT)
+    page.get_by_label("ชื่อผู้ร้อง").fill("นายเขียน จดหมาย")
+    screenshot(page, "complaints-officer-mail-form-th")
+    page.get_by_test_id("submit-complaint").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ได้รับเรื่องร้องเรียนแล้ว")
+    complaint = Complaint.objects.get(tracking_code=page.get_by_test_id("tracking-code").inner_text())
+    assert complaint.channel == "mail" and complaint.filed_by == officer
+    assert complaint.attachments.get().kind == "letter"
