@@ -483,7 +483,7 @@ class IssueOut(Schema):
     this_week: int
     last_week: int
     high: int
-    medium: int
+    critical: int
     severity: float
     growth: float
     score: float

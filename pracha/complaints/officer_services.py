@@ -96,11 +96,14 @@ INTENT_LABELS = {
     "suggestion": gettext_lazy("Suggestion"),
     "question": gettext_lazy("Question"),
 }
+# The classifier's urgency levels, lowest first.
 URGENCY_LABELS = {
-    "high": gettext_lazy("High"),
-    "medium": gettext_lazy("Medium"),
     "low": gettext_lazy("Low"),
+    "normal": gettext_lazy("Normal"),
+    "high": gettext_lazy("High"),
+    "critical": gettext_lazy("Critical"),
 }
+URGENT_LEVELS = ("high", "critical")
 
 
 def categories_known() -> dict[str, object]:
@@ -234,6 +237,14 @@ def queue(user: User, filters: QueueFilters | None = None, now: dt.datetime | No
         now=now,
     )
     qs = Complaint.objects.filter(case__in=cases.order_by().values("pk"))
+    # The same scope again on the joined case row, redundant for the result but what lets the
+    # database walk the (agency, closed_at, due_at) index in deadline order instead of sorting
+    # every case of the scope (measured with 300,000 complaints on PostgreSQL; see decision 0650).
+    ids = identity.visible_agency_ids(user)
+    if ids is not None:
+        qs = qs.filter(case__agency_id__in=ids)
+    if f.status not in ("closed", "all"):
+        qs = qs.filter(case__closed_at__isnull=True)
     if f.category:
         qs = qs.filter(categories__0__0=f.category)
     if f.channel:

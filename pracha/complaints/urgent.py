@@ -6,7 +6,7 @@ classifier called urgent; the rank is
 
     score = this week's volume × severity × growth
 
-with severity = 1 + the share of high-urgency complaints + half the share of medium ones (1..2)
+with severity = 1 + the share of critical complaints + half the share of high-urgency ones (1..2)
 and growth = (this week + 1) / (last week + 1), kept within 0.5..3, so that a large, growing,
 severe cluster comes first and one quiet week does not hide a large one. A supervisor sends an issue
 to a committee (IssueReferral): recorded, audited, and told to the agency's administrators.
@@ -48,7 +48,7 @@ class Issue:
     this_week: int
     last_week: int
     high: int
-    medium: int
+    critical: int
     place_name: str = ""
     category_name: str = ""
     referral: IssueReferral | None = None
@@ -59,7 +59,7 @@ class Issue:
 
     @property
     def severity(self) -> float:
-        return 1 + (self.high + 0.5 * self.medium) / self.total if self.total else 1.0
+        return 1 + (self.critical + 0.5 * self.high) / self.total if self.total else 1.0
 
     @property
     def growth(self) -> float:
@@ -78,7 +78,7 @@ class Issue:
             "this_week": self.this_week,
             "last_week": self.last_week,
             "high": self.high,
-            "medium": self.medium,
+            "critical": self.critical,
             "severity": round(self.severity, 3),
             "growth": round(self.growth, 3),
             "score": self.score,
@@ -101,7 +101,7 @@ def _clusters(qs, level: str, now: dt.datetime):
             this_week=Count("id", filter=Q(received_at__gt=now - WEEK)),
             last_week=Count("id", filter=Q(received_at__lte=now - WEEK)),
             high=Count("id", filter=Q(urgency="high")),
-            medium=Count("id", filter=Q(urgency="medium")),
+            critical=Count("id", filter=Q(urgency="critical")),
         )
         .order_by()
     )
@@ -126,7 +126,7 @@ def issues(
         raise PrachaError("validation_error", fields={"level": "invalid"})
     now = now or timezone.now()
     found = [
-        Issue(r["category"], level, r["place"], r["this_week"], r["last_week"], r["high"], r["medium"])
+        Issue(r["category"], level, r["place"], r["this_week"], r["last_week"], r["high"], r["critical"])
         for r in _clusters(_in_scope(user, now), level, now)
         if r["category"] and r["place"] and r["this_week"] + r["last_week"] >= MIN_VOLUME
     ]
@@ -165,7 +165,7 @@ def issue(user: User, category: str, level: str, place_code: str, now: dt.dateti
     if not rows:
         raise PrachaError("not_found", status=404)
     r = rows[0]
-    return Issue(category, level, place_code, r["this_week"], r["last_week"], r["high"], r["medium"])
+    return Issue(category, level, place_code, r["this_week"], r["last_week"], r["high"], r["critical"])
 
 
 def send_to_committee(

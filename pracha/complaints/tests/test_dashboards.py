@@ -114,9 +114,13 @@ def test_plotly_is_served_locally_with_caching(client):
 
 
 def test_urgent_issues_are_ranked_by_volume_growth_and_severity(world):
-    for n in range(4):  # a big, growing, urgent cluster in Lat Yao
+    for n in range(4):  # a big, growing, critical cluster in Lat Yao
         make_complaint(
-            f"น้ำท่วมขัง {n}", world.works, subdistrict=world.sub_a, categories=[["flood", 0.9]], urgency="high"
+            f"น้ำท่วมขัง {n}",
+            world.works,
+            subdistrict=world.sub_a,
+            categories=[["flood", 0.9]],
+            urgency="critical",
         )
     for n in range(4):  # as many, but last week, and not urgent, in Sena Nikhom
         make_complaint(
@@ -132,7 +136,7 @@ def test_urgent_issues_are_ranked_by_volume_growth_and_severity(world):
     found = urgent.issues(world.supervisor)
     assert [(i.category, i.place_code) for i in found] == [("flood", "103001"), ("footpath", "103002")]
     top, second = found
-    assert (top.this_week, top.last_week, top.high) == (4, 0, 4)
+    assert (top.this_week, top.last_week, top.critical, top.high) == (4, 0, 4, 0)
     assert top.severity == 2.0 and top.growth == 3.0 and top.score == 24.0
     assert (second.this_week, second.last_week) == (1, 4) and second.growth == 0.5
     by_district = urgent.issues(world.supervisor, level="district")

@@ -1,7 +1,6 @@
 """An officer works complaints in a real browser: signs in, sees the queue by deadline, accepts,
 resolves with a photo as evidence, and sends another complaint to the agency it belongs to."""
 
-
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
