@@ -185,6 +185,13 @@ AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 # Unit tests sign in with the test client (no request object); the lockout has its own test with axes on.
 AXES_ENABLED = not os.environ.get("PYTEST_VERSION")
 
+# Duplicate complaints: same category within this distance and these days, or texts this similar.
+PRACHA_COMPLAINT_DUPLICATE_METRES = int(os.environ.get("PRACHA_COMPLAINT_DUPLICATE_METRES", "200"))
+PRACHA_COMPLAINT_DUPLICATE_DAYS = int(os.environ.get("PRACHA_COMPLAINT_DUPLICATE_DAYS", "14"))
+PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY = float(
+    os.environ.get("PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY", "0.6")
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
