@@ -70,6 +70,8 @@ class WorkingCalendar:
         )
         self._holidays = holidays.country_holidays("TH", categories=holiday_categories)
         self._extra = frozenset(extra_holidays)
+        # A look-up in `holidays` costs microseconds; queues ask about the same days again and again.
+        self._working: dict[dt.date, bool] = {}
 
     def holiday_name(self, day: dt.date) -> str | None:
         if day in self._extra:
@@ -77,7 +79,11 @@ class WorkingCalendar:
         return self._holidays.get(day)
 
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays and day not in self._extra
+        known = self._working.get(day)
+        if known is None:
+            known = day.weekday() < 5 and day not in self._holidays and day not in self._extra
+            self._working[day] = known
+        return known
 
     def next_working_day(self, day: dt.date) -> dt.date:
         day += dt.timedelta(days=1)
@@ -125,11 +131,30 @@ class WorkingCalendar:
         """Office time between two moments; negative when `end` is before `start`."""
         if end < start:
             return -self.working_seconds_between(end, start)
+        start, end = start.astimezone(BANGKOK), end.astimezone(BANGKOK)
+        first, last = start.date(), end.date()
+        if first == last:
+            return self._office_seconds(first, start, end)
+        total = self._office_seconds(first, start, end) + self._office_seconds(last, start, end)
+        # Whole days in between count a full office day each, without building their periods
+        # (an overdue case in a queue may be months past its deadline).
+        day = first + dt.timedelta(days=1)
+        while day < last:
+            if self.is_working_day(day):
+                total += self.seconds_per_day
+            day += dt.timedelta(days=1)
+        return total
+
+    def _office_seconds(self, day: dt.date, start: dt.datetime, end: dt.datetime) -> float:
+        """Office time on `day` that falls between `start` and `end`."""
+        if not self.is_working_day(day):
+            return 0.0
         total = 0.0
-        for ps, pe in self._office_periods(start.astimezone(BANGKOK)):
-            if ps >= end:
-                break
-            total += (min(pe, end) - ps).total_seconds()
+        for s, e in self.periods:
+            lo = max(dt.datetime.combine(day, s, BANGKOK), start)
+            hi = min(dt.datetime.combine(day, e, BANGKOK), end)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
         return total
 
 
