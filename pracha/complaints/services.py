@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy
 from pracha.agencies import services as agencies
 from pracha.agencies.models import ContactPoint, Subdistrict
 from pracha.audit.chain import record
-from pracha.core.calendar import TimeLimit, default_calendar
+from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError
 from pracha.core.masking import mask_text
 from pracha.core.queue import enqueue
@@ -440,18 +440,28 @@ def decision_for(
 def _remaining(limit: TimeLimit, since: dt.datetime, now: dt.datetime) -> TimeLimit:
     """What is left at `now` of a limit that started at `since` (a letter received days ago has used
     part of its time). The workflow counts from the case's start, so it gets the remainder."""
-    if since >= now - dt.timedelta(seconds=1):
+    if since >= now:
         return limit
     cal = default_calendar()
-    due = cal.deadline(since, limit)
-    if limit.unit in ("hours", "days"):
-        hours = (due - now).total_seconds() / 3600
-        unit = "hours"
+    if limit.unit == "working_days":
+        # Working days count from the first working day after the day of receipt, so the remainder is
+        # the limit less the whole working days gone by: exact, whatever the hour the worker runs.
+        day = cal.next_working_day(since.astimezone(BANGKOK).date())
+        today = cal.next_working_day(now.astimezone(BANGKOK).date())
+        used = 0
+        while day < today:
+            used += 1
+            day = cal.next_working_day(day)
+        if limit.amount > used:
+            return TimeLimit(limit.amount - used, "working_days")
+        hours = 0.0
+    elif limit.unit in ("hours", "days"):
+        hours = (cal.deadline(since, limit) - now).total_seconds() / 3600
     else:
-        hours = cal.working_seconds_between(now, due) / 3600
-        unit = "working_hours"
+        hours = cal.working_seconds_between(now, cal.deadline(since, limit)) / 3600
+    unit = "working_hours" if limit.unit == "working_hours" else "hours"
     # Already late on arrival: the smallest limit, so the first sweep marks it overdue.
-    return TimeLimit(Decimal(str(round(max(hours, 0.001), 4))), unit)
+    return TimeLimit(Decimal(str(round(max(hours, 0.001), 6))), unit)
 
 
 def _title(complaint: Complaint, category: str | None) -> str:
