@@ -115,12 +115,10 @@ class RuleSet:
 # --- Loading -----------------------------------------------------------------------------------------
 
 
-def _known_categories() -> frozenset[str] | None:
-    """The classifier's category codes, when the classifier is installed (it is in this project)."""
-    try:
-        from .classifier import CATEGORIES
-    except ImportError:
-        return None
+def _known_categories() -> frozenset[str]:
+    """The classifier's category codes (imported late: the classifier's package loads the model code)."""
+    from .classifier import CATEGORIES
+
     return frozenset(CATEGORIES)
 
 
@@ -236,15 +234,11 @@ def _both(render) -> dict[str, str]:
 
 
 def category_label(code: str, lang: str) -> str:
-    """A category's name in a language, from the classifier's list (the code itself if unknown)."""
-    try:
-        from .classifier import CATEGORIES
-    except ImportError:
-        return code
-    entry = CATEGORIES.get(code) if isinstance(CATEGORIES, dict) else None
-    if isinstance(entry, dict):
-        return entry.get(lang) or entry.get("th") or code
-    return str(entry or code)
+    """A category's name in a language, from the classifier's vocabulary (the code itself if unknown)."""
+    from .classifier import CATEGORIES
+
+    entry = CATEGORIES.get(code) or {}
+    return entry.get(lang) or entry.get("th") or code
 
 
 @dataclass

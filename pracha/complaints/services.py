@@ -405,14 +405,16 @@ class _NoPrediction:
 
 
 def _classify(text: str) -> Any:
-    try:
-        from .classifier import classify
+    from .classifier import ModelNotFoundError, classify
 
+    # A missing or broken model must not hold complaints back: people triage them instead.
+    try:
         return classify(text)
+    except ModelNotFoundError as exc:
+        log.warning("no complaint classifier model, sending to human triage: %s", exc)
     except Exception:
-        # A missing or broken model must not hold complaints back: people triage them instead.
-        log.exception("complaint classifier unavailable; sending to human triage")
-        return _NoPrediction()
+        log.exception("the complaint classifier failed; sending to human triage")
+    return _NoPrediction()
 
 
 def decision_for(
