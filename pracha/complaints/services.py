@@ -863,8 +863,11 @@ def _timeline(complaint: Complaint, case: Case | None) -> list[dict[str, Any]]:
             for cp in ContactPoint.objects.select_related("agency").filter(code__in=[c for c in codes if c])
         }
         holder: ContactPoint | None = None
-        for event in events:
+        for i, event in enumerate(events):
             data = event.data or {}
+            following = events[i + 1] if i + 1 < len(events) else None
+            if event.action == "forward" and following is not None and following.action == "transfer":
+                continue  # the 1111 centre forwards and hands over at once: one step, named by the handover
             if event.action == "start":
                 holder = units.get(data.get("contact_point", ""))
                 key = "start_triage" if event.to_state == "triage" else "start"
@@ -873,7 +876,7 @@ def _timeline(complaint: Complaint, case: Case | None) -> list[dict[str, Any]]:
                 key = "transfer"
             else:
                 key = event.action
-            if key in _HIDDEN_EVENTS or (event.action == "transfer" and case.state == "triage"):
+            if key in _HIDDEN_EVENTS:
                 continue
             items.append(
                 {

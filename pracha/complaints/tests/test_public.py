@@ -444,3 +444,21 @@ def test_the_api_is_described_in_openapi_with_both_body_types():
     assert photos["maxItems"] == services.PHOTOS_MAX
     assert "202" in filing["responses"]
     assert "/api/complaints/classify" in spec["paths"] and "/api/complaints/{tracking_code}" in spec["paths"]
+
+
+@pytest.mark.django_db
+def test_the_timeline_names_the_unit_the_1111_centre_handed_the_complaint_to(places):
+    complaint = services.file_complaint(channel="web", text=TEXT, anonymous=True)
+    services.route_to_triage(complaint, "test")  # no category: people at the 1111 centre decide
+    triage = make_officer("triage", "OPM.OPS/psc-1111", "counter_officer")
+    case = workflow.cases_for_subject(complaint).get()
+    workflow.take_action(case, "forward", actor=triage)
+    workflow.transfer(case, contact_point("BMA.1030/works"), actor=triage, reason="ทางเท้าในเขตจตุจักร")
+    timeline = services.public_status(complaint.tracking_code)["timeline"]
+    labels = [item["label"]["en"] for item in timeline]
+    assert labels == [
+        "Complaint received",
+        "Sent to the 1111 centre to find the agency responsible",
+        "Forwarded to Public Works Section, Chatuchak District Office",
+    ]
+    assert timeline[2]["label"]["th"] == "ส่งต่อไปยังฝ่ายโยธา สำนักงานเขตจตุจักร"
