@@ -1,0 +1,250 @@
+"""The models: categories (multi-label), intent, and the plain TF-IDF baseline they are compared with.
+
+Categories: TF-IDF of newmm words (with category keyword markers) and of character 2-4-grams, one
+logistic regression per category (one-vs-rest), so each category gets its own probability: the
+chance that a complainant would name it. At prediction the per-category models are one matrix
+product (their weights are stacked at training), which keeps a single classification fast.
+Intent: multinomial logistic regression over words and question/suggestion cue markers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from . import text as T
+from .dataset import Example
+from .vocabulary import INTENTS, OTHER, rule_categories
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every parameter of the models; part of the model's version."""
+
+    char_ngrams: tuple[int, int] = (2, 4)
+    char_max_features: int = 150_000
+    char_min_df: int = 2
+    category_c: float = 10.0
+    min_examples: int = 3  # a category needs this many examples to be learned
+    predict_threshold: float = 0.3  # categories at least this likely are predicted (besides the top one)
+    max_categories: int = 5
+    intent_c: float = 10.0
+    correction_weight: float = 2.0  # an officer's correction counts as two complainants' choices
+    rule_confidence: float = 0.6  # a category found by its pattern (no training data yet)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One text's outputs before urgency: categories (sorted), intent, whether the text said anything,
+    and the prepared text (urgency reads it too)."""
+
+    categories: list[tuple[str, float]]
+    intent: tuple[str, float]
+    signal: bool
+    prepared: str
+
+
+# Up to this many texts are vectorised one by one (fast for one); more go through scikit-learn at once.
+_ONE_BY_ONE = 4
+
+
+class _Block:
+    """A fitted TfidfVectorizer (sublinear tf, smooth idf, l2 norm) reduced to what one text needs."""
+
+    def __init__(self, vectorizer: TfidfVectorizer, offset: int):
+        self.analyze = vectorizer.build_analyzer()
+        self.index = vectorizer.vocabulary_
+        self.idf = vectorizer.idf_.astype(np.float32)
+        self.offset = offset
+
+    def row(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(i for f in self.analyze(doc) if (i := self.index.get(f)) is not None)
+        if not counts:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
+        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        values = (1.0 + np.log(tf)) * self.idf[idx]
+        return idx, values / np.sqrt(values @ values)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _fit_binary(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    clf = LogisticRegression(C=c, max_iter=3000).fit(x, y, sample_weight=w)
+    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+
+class ComplaintModel:
+    def __init__(self, params: Params | None = None):
+        self.params = params or Params()
+
+    # --- training ------------------------------------------------------------------------------------
+
+    def fit(self, examples: Sequence[Example], n_jobs: int = 2) -> ComplaintModel:
+        self._fit_categories(examples, n_jobs)
+        return self.fit_intent_only(examples)
+
+    def _fit_categories(self, examples: Sequence[Example], n_jobs: int) -> None:
+        p = self.params
+        with_cats = [e for e in examples if e.categories]
+        counts = Counter(c for e in with_cats for c in e.categories)
+        self.codes = sorted(c for c, n in counts.items() if n >= p.min_examples)
+        if not self.codes:
+            raise ValueError("No category has enough examples to learn from.")
+        docs = [T.prepare(e.text) for e in with_cats]
+        self.word_vec = TfidfVectorizer(analyzer=T.category_features, sublinear_tf=True, dtype=np.float32)
+        self.char_vec = TfidfVectorizer(
+            analyzer="char",
+            ngram_range=p.char_ngrams,
+            min_df=min(p.char_min_df, len(docs)),
+            max_features=p.char_max_features,
+            sublinear_tf=True,
+            lowercase=False,
+            dtype=np.float32,
+        )
+        x = sparse.hstack([self.word_vec.fit_transform(docs), self.char_vec.fit_transform(docs)]).tocsr()
+        y = np.array([[c in e.categories for c in self.codes] for e in with_cats], dtype=np.int8)
+        w = np.array([e.weight for e in with_cats], dtype=np.float64)
+        fitted = Parallel(n_jobs=n_jobs)(
+            delayed(_fit_binary)(x, y[:, j], w, p.category_c) for j in range(len(self.codes))
+        )
+        self.cat_w = np.column_stack([coef for coef, _ in fitted])  # features x categories
+        self.cat_b = np.array([b for _, b in fitted], dtype=np.float32)
+
+    def fit_intent_only(self, examples: Sequence[Example]) -> ComplaintModel:
+        with_intent = [e for e in examples if e.intent]
+        idocs = [T.prepare(e.text) for e in with_intent]
+        self.intent_vec = TfidfVectorizer(analyzer=T.intent_features, sublinear_tf=True, dtype=np.float32)
+        xi = self.intent_vec.fit_transform(idocs)
+        labels = [e.intent for e in with_intent]
+        if len(set(labels)) < 2:
+            raise ValueError("Intent needs examples of at least two intents.")
+        clf = LogisticRegression(C=self.params.intent_c, max_iter=3000).fit(
+            xi, labels, sample_weight=[e.weight for e in with_intent]
+        )
+        self.intent_codes = [str(c) for c in clf.classes_]
+        self.intent_w = clf.coef_.T.astype(np.float32)
+        self.intent_b = clf.intercept_.astype(np.float32)
+        if len(self.intent_codes) == 2:  # sklearn keeps one row for two classes: make it two
+            self.intent_w = np.column_stack([-self.intent_w[:, 0] / 2, self.intent_w[:, 0] / 2])
+            self.intent_b = np.array([-self.intent_b[0] / 2, self.intent_b[0] / 2], dtype=np.float32)
+        return self
+
+    # --- prediction ----------------------------------------------------------------------------------
+
+    def predict(self, texts: Sequence[str]) -> list[Raw]:
+        p = self.params
+        docs = [T.prepare(t) for t in texts]
+        if len(docs) <= _ONE_BY_ONE:
+            rows = [self._one(doc) for doc in docs]
+            known = [k for k, _, _ in rows]
+            probs = np.vstack([c for _, c, _ in rows])
+            iprobs = np.vstack([i for _, _, i in rows])
+        else:
+            xw = self.word_vec.transform(docs)
+            x = sparse.hstack([xw, self.char_vec.transform(docs)], format="csr")
+            probs = _sigmoid(np.asarray(x @ self.cat_w) + self.cat_b)
+            iprobs = _softmax(np.asarray(self.intent_vec.transform(docs) @ self.intent_w) + self.intent_b)
+            known = (np.diff(xw.indptr) > 0).tolist()
+        out = []
+        for i, doc in enumerate(docs):
+            # A text none of whose words the model knows, or made of fewer than three different
+            # letters ("กกกก", "5555"), says nothing: uniform, low confidences.
+            if not known[i] or len(set(doc) - {" "}) < 3:
+                out.append(
+                    Raw([(OTHER, 0.0)], (self._uniform_intent(), round(1 / len(INTENTS), 4)), False, doc)
+                )
+                continue
+            scores = dict(zip(self.codes, probs[i].tolist(), strict=True))
+            for code in rule_categories(doc):
+                scores[code] = max(scores.get(code, 0.0), p.rule_confidence)
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+            chosen = [ranked[0]] + [kv for kv in ranked[1 : p.max_categories] if kv[1] >= p.predict_threshold]
+            j = int(np.argmax(iprobs[i]))
+            out.append(
+                Raw(
+                    [(c, round(float(s), 4)) for c, s in chosen],
+                    (self.intent_codes[j], round(float(iprobs[i, j]), 4)),
+                    True,
+                    doc,
+                )
+            )
+        return out
+
+    def _one(self, doc: str) -> tuple[bool, np.ndarray, np.ndarray]:
+        """One prepared text without scikit-learn's per-call overhead (about 0.5 ms per vectorizer):
+        the same TF-IDF rows, gathered straight from the fitted vocabularies and weights."""
+        blocks = self.__dict__.get("_blocks") or self._make_blocks()
+        (wi, wv), (ci, cv), (ii, iv) = (b.row(doc) for b in blocks)
+        z = wv @ self.cat_w[wi] + cv @ self.cat_w[ci + blocks[1].offset] + self.cat_b
+        zi = iv @ self.intent_w[ii] + self.intent_b
+        return len(wi) > 0, _sigmoid(z), _softmax(zi[None, :])[0]
+
+    def _make_blocks(self) -> tuple[_Block, _Block, _Block]:
+        # Built on first use, not pickled (the vocabularies are already in the vectorizers). Threads
+        # that race here build equal blocks; the last assignment wins.
+        blocks = (
+            _Block(self.word_vec, 0),
+            _Block(self.char_vec, len(self.word_vec.vocabulary_)),
+            _Block(self.intent_vec, 0),
+        )
+        self._blocks = blocks
+        return blocks
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_blocks"}
+
+    def category_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities of every learned category (columns in `codes` order), for evaluation."""
+        docs = [T.prepare(t) for t in texts]
+        x = sparse.hstack([self.word_vec.transform(docs), self.char_vec.transform(docs)], format="csr")
+        return _sigmoid(np.asarray(x @ self.cat_w) + self.cat_b)
+
+    def intent_of(self, texts: Sequence[str]) -> list[str]:
+        xi = self.intent_vec.transform([T.prepare(t) for t in texts])
+        return [
+            self.intent_codes[j] for j in np.argmax(np.asarray(xi @ self.intent_w) + self.intent_b, axis=1)
+        ]
+
+    def _uniform_intent(self) -> str:
+        return "complaint" if "complaint" in self.intent_codes else self.intent_codes[0]
+
+
+class BaselineModel:
+    """The plain baseline: TF-IDF of newmm words of the raw text, one-vs-rest logistic regression
+    with scikit-learn's defaults (C=1), Traffy rows only. What the issue's "about 62%" refers to."""
+
+    def fit(self, examples: Sequence[Example]) -> BaselineModel:
+        rows = [e for e in examples if e.categories]
+        counts = Counter(c for e in rows for c in e.categories)
+        self.codes = sorted(c for c, n in counts.items() if n >= 3)
+        self.vec = TfidfVectorizer(analyzer=T.plain_words)
+        x = self.vec.fit_transform([e.text for e in rows])
+        y = np.array([[c in e.categories for c in self.codes] for e in rows], dtype=np.int8)
+        fitted = Parallel(n_jobs=2)(
+            delayed(_fit_binary)(x, y[:, j], np.ones(len(rows)), 1.0) for j in range(len(self.codes))
+        )
+        self.w = np.column_stack([coef for coef, _ in fitted])
+        self.b = np.array([b for _, b in fitted], dtype=np.float32)
+        return self
+
+    def category_scores(self, texts: Sequence[str]) -> np.ndarray:
+        return _sigmoid(np.asarray(self.vec.transform(list(texts)) @ self.w) + self.b)
