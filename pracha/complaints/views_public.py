@@ -51,20 +51,24 @@ def _form_page(request: HttpRequest, template: str, context: dict, status: int =
 def new_complaint(request: HttpRequest) -> HttpResponse:
     """The web form: signed in or anonymous; photos; place by selects or a map pin; contact for updates."""
     signed_in = request.user.is_authenticated
+    # A citizen's account is the way back to them; an account without a person (an officer's) is not.
+    by_account = signed_in and request.user.person_id is not None
     template = "complaints/public/new.html"
+    context = {"by_account": by_account}
     if request.method != "POST":
-        return render(request, template, {"form": ComplaintForm(signed_in=signed_in)})
-    form = ComplaintForm(request.POST, request.FILES, signed_in=signed_in)
+        return render(request, template, {**context, "form": ComplaintForm(signed_in=by_account)})
+    form = ComplaintForm(request.POST, request.FILES, signed_in=by_account)
+    context["form"] = form
     if "refresh_place" in request.POST:
         # Without scripts, choosing a province or district reloads the lists below it.
         form.is_valid()
         form.errors.clear()
-        return render(request, template, {"form": form, "refreshed": True})
+        return render(request, template, {**context, "refreshed": True})
     if not form.is_valid():
-        return _form_page(request, template, {"form": form})
+        return _form_page(request, template, context)
     if _too_fast(request):
         form.add_error(None, render_message("rate_limited"))
-        return _form_page(request, template, {"form": form}, status=429)
+        return _form_page(request, template, context, status=429)
     try:
         complaint = services.file_complaint(
             channel=Channel.WEB,
@@ -74,7 +78,7 @@ def new_complaint(request: HttpRequest) -> HttpResponse:
         )
     except PrachaError as exc:
         form.add_service_errors(exc)
-        return _form_page(request, template, {"form": form}, status=exc.status)
+        return _form_page(request, template, context, status=exc.status)
     return redirect("complaints:filed", code=complaint.tracking_code)
 
 

@@ -462,3 +462,13 @@ def test_the_timeline_names_the_unit_the_1111_centre_handed_the_complaint_to(pla
         "Forwarded to Public Works Section, Chatuchak District Office",
     ]
     assert timeline[2]["label"]["th"] == "ส่งต่อไปยังฝ่ายโยธา สำนักงานเขตจตุจักร"
+
+
+@pytest.mark.django_db
+def test_an_officer_on_the_public_form_gives_a_contact_like_anyone_without_a_citizen_account(places):
+    make_officer("clerk", "BMA.1030/works")
+    client = english(Client())
+    client.login(username="clerk", password=PASSWORD)
+    assert 'name="contact_phone"' in client.get("/complaints/new/").content.decode()
+    page = client.post("/complaints/new/", {"text": TEXT, "contact_phone": "0812345678"})
+    assert page.status_code == 302 and Complaint.objects.get().contact_phone == "0812345678"
