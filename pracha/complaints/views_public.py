@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -15,7 +14,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from pracha.core.calendar import BANGKOK
 from pracha.core.errors import PrachaError, render_message
@@ -23,6 +21,7 @@ from pracha.identity import services as identity
 from pracha.identity.models import Person
 
 from . import services
+from .api_public import FilingThrottle
 from .forms import ComplaintForm, OfficerComplaintForm
 from .models import Channel
 
@@ -35,12 +34,8 @@ LOOKUP_PURPOSE = {
 
 
 def _too_fast(request: HttpRequest) -> bool:
-    """The same per-address limit as the filing API (a form is as easy to flood as an API)."""
-    rate = settings.PRACHA_COMPLAINT_RATE_PER_MINUTE
-    throttle = (
-        AuthRateThrottle(f"{rate * 3}/m") if request.user.is_authenticated else AnonRateThrottle(f"{rate}/m")
-    )
-    return not throttle.allow_request(request)
+    """The filing API's per-address limit, counted together with it (a form is as easy to flood)."""
+    return not FilingThrottle().allow_request(request)
 
 
 def _form_page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:

@@ -472,3 +472,31 @@ def test_an_officer_on_the_public_form_gives_a_contact_like_anyone_without_a_cit
     assert 'name="contact_phone"' in client.get("/complaints/new/").content.decode()
     page = client.post("/complaints/new/", {"text": TEXT, "contact_phone": "0812345678"})
     assert page.status_code == 302 and Complaint.objects.get().contact_phone == "0812345678"
+
+
+@pytest.mark.django_db
+def test_the_filing_api_is_rate_limited_per_address(places, settings):
+    client = Client()
+    body = {"text": TEXT, "anonymous": True}
+    answers = [
+        client.post("/api/complaints", body, content_type="application/json").status_code
+        for _ in range(settings.PRACHA_COMPLAINT_RATE_PER_MINUTE + 1)
+    ]
+    assert answers[:-1] == [202] * settings.PRACHA_COMPLAINT_RATE_PER_MINUTE
+    assert answers[-1] == 429
+    refused = client.post("/api/complaints", body, content_type="application/json").json()
+    assert refused["error"]["code"] == "rate_limited"
+    assert Complaint.objects.count() == settings.PRACHA_COMPLAINT_RATE_PER_MINUTE
+
+
+@pytest.mark.django_db
+def test_a_signed_in_citizen_may_file_more_and_is_counted_apart_from_the_address(places, settings):
+    settings.PRACHA_COMPLAINT_RATE_PER_MINUTE = 1
+    person = Person.objects.create(kind="citizen", id_number=make_thai_id("310170055555"), name_th="สมใจ")
+    User.objects.create_user(username=person.id_number, password=PASSWORD, person=person)
+    citizen = Client()
+    citizen.login(username=person.id_number, password=PASSWORD)
+    answers = [citizen.post("/complaints/new/", {"text": TEXT}).status_code for _ in range(4)]
+    assert answers == [302, 302, 302, 429]
+    # Someone else at the same address (anonymous) still has their own one.
+    assert Client().post("/complaints/new/", {"text": TEXT, "anonymous": "on"}).status_code == 302
