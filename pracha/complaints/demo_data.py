@@ -149,7 +149,7 @@ def load(limit: int = 300, now: dt.datetime | None = None, seed: int = 2566) -> 
                     longitude=lng,
                     place_text=f"{row['subdistrict']} {row['district']}".strip(),
                     received_at=start,
-                    external_id=row["ticket_id"],
+                    external_id=f"traffy:{row['ticket_id']}",
                     filed_by=None if channel in ("web", "line") else _operator(),
                 )
                 complaint = intake.route(complaint)
@@ -165,7 +165,7 @@ def load(limit: int = 300, now: dt.datetime | None = None, seed: int = 2566) -> 
 def _rarer_states(now: dt.datetime, roles: set[int]) -> None:
     """The sample has few rejected tickets and no merged or waiting ones: make a few, so every state shows."""
     at = now - dt.timedelta(hours=3)
-    mine = Complaint.objects.filter(external_id__startswith="2023-").select_related("case", "agency")
+    mine = Complaint.objects.filter(external_id__startswith="traffy:").select_related("case", "agency")
     working = [c for c in mine.filter(case__state="in_progress").order_by("pk")[:3]]
     forwarded = list(mine.filter(case__state="forwarded").order_by("pk"))
     with _clock(at):

@@ -8,7 +8,18 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from pracha.complaints import demo_data as complaints_demo
+from pracha.complaints.classifier import load_model
+from pracha.complaints.classifier.store import ModelNotFoundError
 from pracha.portal import demo
+
+
+def complaint_model_exists() -> bool:
+    try:
+        load_model()
+    except ModelNotFoundError:
+        return False
+    return True
 
 
 class Command(BaseCommand):
@@ -24,11 +35,15 @@ class Command(BaseCommand):
         call_command("load_geography", verbosity=0)
         call_command("load_agencies", verbosity=0)
         call_command("load_processes", verbosity=0)
+        if not complaint_model_exists():
+            self.stdout.write("Training the complaint classifier on the Traffy sample (first run only)...")
+            call_command("train_complaint_model", no_evaluate=True, verbosity=0)
         if demo.seeded():
             self.stdout.write("Demo data already present (delete var/pracha.sqlite3 to start afresh).")
         else:
             demo.seed()
-            self.stdout.write("Demo data loaded.")
+            filed = complaints_demo.load(300)
+            self.stdout.write(f"Demo data loaded ({filed} complaints from the Traffy sample).")
         self.stdout.write(demo.account_table())
         if no_serve:
             return
