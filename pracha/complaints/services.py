@@ -490,7 +490,13 @@ def _case_limits(complaint: Complaint, decision: routing.Decision, now: dt.datet
 
 def _lock(complaint: Complaint | int) -> Complaint:
     pk = complaint.pk if isinstance(complaint, Complaint) else complaint
-    return Complaint.objects.select_for_update().get(pk=pk)
+    # Only the complaint's row is locked; its place comes along for routing's reasons (of="self":
+    # PostgreSQL cannot lock the nullable side of the join).
+    return (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("subdistrict__district__province")
+        .get(pk=pk)
+    )
 
 
 def route(complaint: Complaint | int) -> Complaint:
