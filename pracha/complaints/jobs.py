@@ -28,3 +28,14 @@ def route(payload: dict) -> None:
         log.warning("complaint %s to route no longer exists", payload["complaint_id"])
         return
     services.route(payload["complaint_id"])
+
+
+@job("complaints.flag_duplicates")
+def flag_duplicates(payload: dict) -> None:
+    """Look for open complaints like a newly routed one (enqueued by routing, so intake stays fast)."""
+    from . import duplicates
+    from .models import Complaint
+
+    complaint = Complaint.objects.filter(pk=payload["complaint_id"]).first()
+    if complaint is not None:
+        duplicates.flag_duplicates(complaint)

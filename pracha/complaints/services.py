@@ -517,6 +517,7 @@ def route(complaint: Complaint | int) -> Complaint:
             threshold=confidence_threshold(),
         )
         _open_case(locked, decision)
+        enqueue("complaints.flag_duplicates", {"complaint_id": locked.pk})
     return locked
 
 
