@@ -36,6 +36,9 @@ class Params:
     predict_threshold: float = 0.3  # categories at least this likely are predicted (besides the top one)
     max_categories: int = 5
     intent_c: float = 10.0
+    # Balanced: 95 % of the labelled intents are complaints; unweighted, questions and suggestions
+    # are almost never predicted (macro-F1 0.50 against 0.61, accuracy 95.7 % against 95.2 %).
+    intent_class_weight: str | None = "balanced"
     correction_weight: float = 2.0  # an officer's correction counts as two complainants' choices
     rule_confidence: float = 0.6  # a category found by its pattern (no training data yet)
 
@@ -137,9 +140,9 @@ class ComplaintModel:
         labels = [e.intent for e in with_intent]
         if len(set(labels)) < 2:
             raise ValueError("Intent needs examples of at least two intents.")
-        clf = LogisticRegression(C=self.params.intent_c, max_iter=3000).fit(
-            xi, labels, sample_weight=[e.weight for e in with_intent]
-        )
+        clf = LogisticRegression(
+            C=self.params.intent_c, class_weight=self.params.intent_class_weight, max_iter=3000
+        ).fit(xi, labels, sample_weight=[e.weight for e in with_intent])
         self.intent_codes = [str(c) for c in clf.classes_]
         self.intent_w = clf.coef_.T.astype(np.float32)
         self.intent_b = clf.intercept_.astype(np.float32)

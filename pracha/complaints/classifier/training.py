@@ -19,8 +19,10 @@ from . import dataset, evaluation, store
 from .model import ComplaintModel, Params
 from .vocabulary import CATEGORIES, INTENTS, URGENCIES
 
-# Raised when the model's code changes in a way that makes older artefacts unlike newer ones.
 FORMAT = 1
+# The code that shapes a trained model; its hash is part of the version (urgency rules are not: they
+# run at prediction time, beside the artefact).
+_MODEL_CODE = ("dataset.py", "model.py", "text.py", "vocabulary.py")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,13 @@ def _libraries() -> dict[str, str]:
     for name in ("scikit-learn", "pythainlp", "numpy", "scipy", "joblib"):
         libs[name] = dist_version(name)
     return libs
+
+
+def _code_digest() -> str:
+    h = hashlib.sha256()
+    for name in _MODEL_CODE:
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()
 
 
 def train(
@@ -59,7 +68,13 @@ def train(
     ds = dataset.load(Path(data_dir) if data_dir else None, extra)
     version = hashlib.sha256(
         json.dumps(
-            {"data": ds.digest(), "params": params.as_dict(), "format": FORMAT, "libraries": _libraries()},
+            {
+                "data": ds.digest(),
+                "params": params.as_dict(),
+                "format": FORMAT,
+                "code": _code_digest(),
+                "libraries": _libraries(),
+            },
             sort_keys=True,
         ).encode()
     ).hexdigest()[:16]
@@ -78,6 +93,7 @@ def train(
             "version": version,
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
             "format": FORMAT,
+            "code_sha256": _code_digest(),
             "data_files": ds.files,
             "unknown_types": ds.unknown_types,
             "examples": {

@@ -11,8 +11,10 @@ names are returned with the level). Decision 0500 gives the scheme and how it wa
 
 Each cue has a weight (how surely it means its level). A level's score is the noisy-OR of the
 weights of the cues found for it and for the levels above it; the highest level scoring at least 0.5
-is chosen and its score is the confidence. A cue preceded by a negation (ไม่มี…, ไม่ได้…) is ignored,
-and a critical cue stated as a risk (อาจ…, เสี่ยง…, กลัว…) counts as high.
+is chosen and its score is the confidence. A cue preceded by a negation (ไม่มี…, ไม่ได้…) is ignored.
+A cue stated as a risk (อาจ…, เสี่ยง…, กลัว…, หาก…) or, for a critical one, as past (เคย…,
+เมื่อวันที่…, ซาก…) is a weak high cue (weight 0.45; an injury as a risk, "อาจถูกรถชน", 0.3): it
+makes high only together with other evidence.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ class Cue:
     level: str
     weight: float
     pattern: re.Pattern[str]
+    risk_weight: float = 0.45  # the weight when stated as a risk or, if critical, as past
 
 
-def _cue(name: str, level: str, weight: float, pattern: str) -> Cue:
-    return Cue(name, level, weight, re.compile(pattern))
+def _cue(name: str, level: str, weight: float, pattern: str, risk_weight: float = 0.45) -> Cue:
+    return Cue(name, level, weight, re.compile(pattern), risk_weight)
 
 
 _WIRE = r"สาย(?:ไฟ(?:ฟ้า)?|สื่อสาร|เคเบิล|โทรศัพท์)"
@@ -46,7 +49,8 @@ CUES: tuple[Cue, ...] = (
         r"ไฟ(?:ฟ้า)?(?:ช็อ[ตค]|ชอร์ต|ชอต|ดูด|รั่ว)|ประกายไฟ|สายไฟฟ้าแรงสูง\S{0,6}(?:ขาด|หล่น|ตก)"
         r"|หม้อแปลง(?:ไฟฟ้า)?\S{0,4}(?:ระเบิด|ไหม้|มีควัน)",
     ),
-    _cue("gas_leak", "critical", 0.85, r"(?:แก๊ส|ก๊าซ)\S{0,4}รั่ว|กลิ่นแก๊ส|กลิ่นก๊าซ"),
+    # Not กลิ่นแก๊สไข่เน่า: "rotten-egg gas" is how people describe sewage.
+    _cue("gas_leak", "critical", 0.85, r"(?:แก๊ส|ก๊าซ)\S{0,4}รั่ว|กลิ่น(?:แก๊ส|ก๊าซ)(?!\S{0,3}ไข่เน่า)"),
     _cue("explosion", "critical", 0.6, r"ระเบิด"),
     _cue(
         "collapse",
@@ -60,8 +64,9 @@ CUES: tuple[Cue, ...] = (
         "injury",
         "high",
         0.6,
-        r"บาดเจ็บ|เสียชีวิต|คนตาย|เลือดออก|กระดูกหัก|ถูกรถชน|รถชน|ล้มหัว|เกิดอุบัติเหตุ(?:แล้ว|บ่อย|หลายครั้ง)"
+        r"บาดเจ็บ|เสียชีวิต|คนตาย|(?<!ไข้)เลือดออก|กระดูกหัก|ถูกรถชน|รถชน|ล้มหัว|เกิดอุบัติเหตุ(?:แล้ว|บ่อย|หลายครั้ง)"
         r"|ล้มหลายราย|ชนกัน",
+        risk_weight=0.3,
     ),
     _cue(
         "fallen_tree",
@@ -109,7 +114,8 @@ CATEGORY_EVIDENCE = {
 LOW_CATEGORIES = frozenset({"public_relations", "service_request"})
 
 _NEGATION = re.compile(r"(?:ไม่มี|ไม่ได้|ไม่เคย|ไม่ใช่|ไม่)\s?$")
-_RISK = re.compile(r"อาจ|เสี่ยง|กลัว|เกรง|ป้องกัน|ระวัง|ก่อนจะ|จะเกิด")
+_RISK = re.compile(r"อาจ|เสี่ยง|กลัว|เกรง|หวั่น|ป้องกัน|ระวัง|ก่อนจะ|จะเกิด|ก่อให้เกิด|หาก|ถ้า|เผื่อ")
+_PAST = re.compile(r"เคย|เมื่อวันที่|ก่อนหน้านี้|ที่ผ่านมา|ซาก")
 
 
 def _noisy_or(weights: list[float]) -> float:
@@ -128,10 +134,12 @@ def assess(
         for m in cue.pattern.finditer(prepared):
             if _NEGATION.search(prepared[max(0, m.start() - 6) : m.start()]):
                 continue
-            level = cue.level
-            if level == "critical" and _RISK.search(prepared[max(0, m.start() - 20) : m.start()]):
-                level = "high"
-            found[level].append((cue.weight, cue.name))
+            level, weight = cue.level, cue.weight
+            before, after = prepared[max(0, m.start() - 60) : m.start()], prepared[m.end() : m.end() + 60]
+            risk = _RISK.search(before[-40:])
+            if risk or (level == "critical" and (_PAST.search(before) or _PAST.search(after))):
+                level, weight = "high", min(weight, cue.risk_weight)
+            found[level].append((weight, cue.name))
             break
     for code, confidence in categories:
         if code in CATEGORY_EVIDENCE:

@@ -216,8 +216,20 @@ def test_predictions_are_well_formed(base):
 
 
 def test_batch_and_single_agree(base):
-    texts = ["ต้นไม้ล้มขวางถนน", "ไฟทางดับทั้งซอย", "แท็กซี่จอดกีดขวางป้ายรถเมล์"]
-    assert classify_many(texts, base) == [classify(t, base) for t in texts]
+    # One text goes the fast path (vocabulary lookups), a batch goes through scikit-learn: same answers.
+    texts = [
+        "ต้นไม้ล้มขวางถนน",
+        "ไฟทางดับทั้งซอย",
+        "แท็กซี่จอดกีดขวางป้ายรถเมล์",
+        "น้ำท่วมขังหน้าบ้าน",
+        "ขยะไม่มีคนมาเก็บหนึ่งสัปดาห์",
+        "สอบถามเรื่องการขอใบอนุญาตค่ะ",
+    ]
+    for batch, one in zip(classify_many(texts, base), [classify(t, base) for t in texts], strict=True):
+        assert [c for c, _ in batch.categories] == [c for c, _ in one.categories]
+        assert [c for _, c in batch.categories] == pytest.approx([c for _, c in one.categories], abs=2e-4)
+        assert batch.intent[0] == one.intent[0] and batch.intent[1] == pytest.approx(one.intent[1], abs=2e-4)
+        assert batch.urgency[0] == one.urgency[0]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "!!!???", "asdf qwerty", "😀😀😀", "ก" * 5000, "\x00\x01"])
