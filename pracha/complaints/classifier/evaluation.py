@@ -150,7 +150,7 @@ def intent_cv(ds: Dataset, params: Params, folds: int = 5, seed: int = 0) -> dic
     majority = Counter(y).most_common(1)[0][0]
     return {
         "rows": len(rows),
-        "counts": dict(Counter(y)),
+        "counts": {str(c): n for c, n in Counter(y).items()},
         "folds": n_splits,
         "model": summary(predicted),
         "baseline": summary(plain),
