@@ -176,6 +176,10 @@ PRACHA_COMPLAINT_CONFIDENCE_THRESHOLD = float(os.environ.get("PRACHA_COMPLAINT_C
 PRACHA_COMPLAINT_MAX_REOPENS = int(os.environ.get("PRACHA_COMPLAINT_MAX_REOPENS", "2"))
 PRACHA_COMPLAINT_RATE_PER_MINUTE = int(os.environ.get("PRACHA_COMPLAINT_RATE_PER_MINUTE", "10"))
 PRACHA_PUBLIC_URL = os.environ.get("PRACHA_PUBLIC_URL", "")
+# The complaint classifier's trained models (default var/models) and its training data (default
+# ../shared/data): read by pracha.complaints.classifier, which looked for these settings in vain.
+PRACHA_MODEL_DIR = os.environ.get("PRACHA_MODEL_DIR", "")
+PRACHA_DATA_DIR = os.environ.get("PRACHA_DATA_DIR", "")
 # Brute-force protection of sign-in (django-axes): lock a username from one address after N failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("PRACHA_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = 0.25  # hours

@@ -111,6 +111,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["agency", "closed_at", "due_at"], name="wf_case_queue"),
             models.Index(fields=["contact_point", "closed_at", "due_at"], name="wf_case_unit_queue"),
+            # An agency's open queue in deadline order: PostgreSQL does not take `closed_at IS NULL` as an
+            # equality, so only a partial index hands it an agency's open cases already sorted by due_at
+            # (with the index above it sorted them all; see docs/benchmarks.md, complaints queue).
+            models.Index(
+                fields=["agency", "due_at"], name="wf_case_open_queue", condition=Q(closed_at__isnull=True)
+            ),
             models.Index(fields=["state_deadline"], name="wf_case_state_deadline"),
             models.Index(fields=["case_deadline"], name="wf_case_case_deadline"),
             models.Index(fields=["subject_type", "subject_id"], name="wf_case_subject"),

@@ -1,0 +1,492 @@
+"""Benchmark of complaint intake through the JSON API, with classification and routing, on PostgreSQL.
+
+    .venv/bin/python bench/complaints_intake_bench.py --database-url postgres://u@h:p/postgres
+
+It makes a scratch database pracha_bench_<random> on that server (migrated, with the geography, the
+agency registry and the processes loaded) and drops it at the end; it never touches another database.
+Without --model-dir it trains the complaint classifier into a temporary folder first
+(`pracha train-complaint-model --no-evaluate`), and points PRACHA_MODEL_DIR at it.
+
+The system under test runs as it does in production, in processes of its own on 127.0.0.1:
+`pracha serve` (gunicorn, --web-workers processes) and --job-workers `pracha worker` processes that run
+the `complaints.route` job (classify, decide, open the workflow case, audit, notify). The rate limits
+are lifted through their settings (PRACHA_RATE_LIMIT_PER_MINUTE, PRACHA_COMPLAINT_RATE_PER_MINUTE).
+This process is the client: --concurrency threads, each with one keep-alive connection, POST
+anonymous complaints (real Traffy texts, each once, with their Bangkok subdistrict; every other one
+with a phone number for updates, so half of them also send an SMS through the notify queue).
+
+Figures, all in the same run and on the same database:
+  (a) baseline: a plain INSERT of the same complaint rows (every column, the same indexes) into a
+      copy of the complaints table, one row per transaction, from the same number of threads;
+  (b) accepted: POST /api/complaints with no job worker running: the 202 latency and rate of intake
+      alone; then the job workers are started and the rate at which they route that backlog;
+  (c) end to end: the job workers already running while the client files the next batch; the 202
+      latency under that load, and complaints routed per second from the first POST to the moment
+      the last complaint's case was opened (case.opened_at), each complaint's filed-to-routed time.
+Nothing here is a test: no figure is asserted; the targets are printed beside the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.audit_bench import describe_machine, scratch_postgres  # noqa: E402
+
+PRACHA = str(ROOT / ".venv" / "bin" / "pracha")
+TARGET_RATE, TARGET_P99_MS = 300, 100
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("TEST_DATABASE_URL", ""),
+        help="a PostgreSQL server to make the scratch database on (default $TEST_DATABASE_URL)",
+    )
+    p.add_argument("--complaints", type=int, default=2000, help="complaints per measured batch")
+    p.add_argument("--concurrency", type=int, default=8, help="client threads (requests in flight)")
+    p.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
+    p.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument("--job-workers", type=int, default=2, help="`pracha worker` processes")
+    p.add_argument("--model-dir", default="", help="a models folder with a trained classifier")
+    p.add_argument("--timeout", type=float, default=600, help="give up waiting for routing after this")
+    return p.parse_args()
+
+
+# --- The system under test ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(database_url: str, model_dir: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "pracha.settings",
+        "PRACHA_DEMO": "1",
+        "PRACHA_LOG_LEVEL": "WARNING",
+        "PRACHA_MODEL_DIR": model_dir,
+        # Lifted for the benchmark through the settings, as an operator would: one client address
+        # files thousands of complaints a minute here.
+        "PRACHA_RATE_LIMIT_PER_MINUTE": "100000000",
+        "PRACHA_COMPLAINT_RATE_PER_MINUTE": "100000000",
+    }
+
+
+class Processes:
+    """Child processes started here, each stopped by its own id (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.running: list[subprocess.Popen] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        proc = subprocess.Popen(  # noqa: S603 (our own commands)
+            argv,
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.running.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.running.remove(proc)
+
+    def stop_all(self) -> None:
+        for proc in list(reversed(self.running)):
+            self.stop(proc)
+
+
+def wait_for_server(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the web server stopped while starting; see its log")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/complaints/BENCH00000")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the web server did not answer within a minute")
+
+
+# --- The complaints ---------------------------------------------------------------------------------
+
+
+def traffy_complaints(n: int) -> list[dict]:
+    """`n` JSON bodies from the Traffy sample: its text and Bangkok subdistrict, each text used once
+    (a counter is added when the sample runs out, so no tokenizer cache ever sees a text twice)."""
+    import geothai
+    from django.conf import settings
+
+    base = settings.PRACHA_DATA_DIR or Path(settings.BASE_DIR).parent.parent / "shared" / "data"
+    with (Path(base) / "traffy" / "bangkok_complaints_2023q4.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if len(r["comment"].strip()) >= 15]
+    places: dict[tuple[str, str], str | None] = {}
+    usable = []
+    for r in rows:
+        key = (r["subdistrict"], r["district"])
+        if key not in places:
+            found = geothai.match(r["subdistrict"], district=r["district"], province="กรุงเทพมหานคร")
+            places[key] = found[0].subdistrict.code if len(found) == 1 else None
+        if places[key]:
+            usable.append((r["comment"].strip()[:5000], places[key]))
+    out = []
+    for i in range(n):
+        text, sub = usable[i % len(usable)]
+        if i >= len(usable):
+            text = f"{text} (แจ้งซ้ำครั้งที่ {i // len(usable) + 1})"
+        body = {"text": text, "subdistrict": sub, "anonymous": True}
+        if i % 2:
+            body["contact_phone"] = f"08{i % 100_000_000:08d}"
+        out.append(body)
+    return out
+
+
+# --- Load ---------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def spread(latencies: list[float]) -> dict[str, float]:
+    return {f"p{q}": percentile(latencies, q) * 1e3 for q in (50, 95, 99)} | {"max": max(latencies) * 1e3}
+
+
+def run_threads(items: list, concurrency: int, make_worker: Callable[[], Callable[[object], None]]):
+    """Hand `items` to `concurrency` threads; each runs its own worker (its own connection) and times
+    every item. Returns (latencies in seconds, wall-clock seconds, start time as time.time())."""
+    lock, latencies, errors = threading.Lock(), [], []
+    queue = list(reversed(items))
+
+    def loop() -> None:
+        do = make_worker()
+        mine = []
+        while True:
+            with lock:
+                if not queue:
+                    break
+                item = queue.pop()
+            started = time.perf_counter()
+            try:
+                do(item)
+            except Exception as exc:
+                errors.append(exc)
+                break
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=loop) for _ in range(concurrency)]
+    wall_start, started = time.time(), time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"{len(errors)} requests failed; the first: {errors[0]!r}")
+    return latencies, seconds, wall_start
+
+
+def poster(port: int) -> Callable[[], Callable[[object], None]]:
+    def make() -> Callable[[object], None]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Content-Type": "application/json", "Accept-Language": "th"}
+
+        def post(body: object) -> None:
+            conn.request("POST", "/api/complaints", json.dumps(body, ensure_ascii=False).encode(), headers)
+            response = conn.getresponse()
+            data = response.read()
+            if response.status != 202:
+                raise RuntimeError(f"HTTP {response.status}: {data[:300]!r}")
+
+        return post
+
+    return make
+
+
+# --- The plain INSERT baseline ------------------------------------------------------------------------
+
+
+def plain_inserter(database_url: str, bodies: list[dict]) -> tuple[Callable, list[tuple]]:
+    """A copy of the complaints table (same columns and indexes) and the same rows as the API would
+    store, as parameter tuples; each thread INSERTs them one per transaction on its own connection."""
+    import psycopg
+    from django.db import connection
+    from django.utils import timezone
+
+    from pracha.agencies.models import Subdistrict
+    from pracha.complaints.models import Complaint
+
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_plain_complaint (LIKE complaints_complaint INCLUDING ALL)")
+    fields = [f for f in Complaint._meta.concrete_fields if not f.primary_key]
+    subs = {s.code: s for s in Subdistrict.objects.filter(code__in={b["subdistrict"] for b in bodies})}
+    rows = []
+    for b in bodies:
+        now = timezone.now()
+        c = Complaint(
+            channel="web",
+            text=b["text"],
+            anonymous=True,
+            contact_phone=b.get("contact_phone", ""),
+            subdistrict=subs[b["subdistrict"]],
+            received_at=now,
+            created_at=now,
+        )
+        rows.append(tuple(f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields))
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    sql = f"INSERT INTO bench_plain_complaint ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+
+    def make() -> Callable[[object], None]:
+        conn = psycopg.connect(database_url, autocommit=True)
+
+        def insert(row: object) -> None:
+            conn.execute(sql, row)
+
+        return insert
+
+    return make, rows
+
+
+# --- Waiting for the routing ------------------------------------------------------------------------
+
+
+def wait_routed(ids: range, timeout: float) -> None:
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM complaints_complaint WHERE id BETWEEN %s AND %s AND case_id IS NULL",
+                [ids.start, ids.stop - 1],
+            )
+            left = cur.fetchone()[0]
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{left} complaints still unrouted after {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def routed_figures(ids: range, since: float) -> dict:
+    """From the database: when the last case was opened (seconds after `since`, a time.time()),
+    each complaint's filed-to-routed time, and how the complaints were routed."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            """SELECT extract(epoch FROM k.opened_at), extract(epoch FROM k.opened_at - c.created_at),
+                      c.routing, c.model_version <> ''
+                 FROM complaints_complaint c JOIN workflow_case k ON k.id = c.case_id
+                WHERE c.id BETWEEN %s AND %s""",
+            [ids.start, ids.stop - 1],
+        )
+        rows = cur.fetchall()
+    last = max(float(r[0]) for r in rows)
+    routing: dict[str, int] = {}
+    for r in rows:
+        routing[r[2]] = routing.get(r[2], 0) + 1
+    return {
+        "seconds": last - since,
+        "filed_to_routed": [float(r[1]) for r in rows],
+        "routing": routing,
+        "classified": sum(1 for r in rows if r[3]),
+    }
+
+
+def new_ids(before: int, n: int) -> range:
+    """The ids the API gave the last `n` complaints (after `before`, the highest id before them)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id), max(id), count(*) FROM complaints_complaint WHERE id > %s", [before])
+        low, high, count = cur.fetchone()
+    if count != n:
+        raise SystemExit(f"{count} complaints stored, {n} expected")
+    return range(low, high + 1)
+
+
+def highest_id() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT coalesce(max(id), 0) FROM complaints_complaint")
+        return cur.fetchone()[0]
+
+
+# --- The run ------------------------------------------------------------------------------------------
+
+
+def prepare_database() -> None:
+    from django.core.management import call_command
+
+    for command in ("migrate", "load_geography", "load_agencies", "load_processes"):
+        call_command(command, verbosity=0)
+
+
+def train_model(env: dict[str, str], out: Path) -> None:
+    print("training the complaint classifier (pracha train-complaint-model --no-evaluate)…", flush=True)
+    done = subprocess.run(  # noqa: S603 (our own command)
+        [PRACHA, "train-complaint-model", "--no-evaluate", "--out", str(out)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"training failed:\n{done.stdout}\n{done.stderr}")
+
+
+def line(name: str, n: int, seconds: float, lat: dict[str, float] | None) -> None:
+    figures = f"{lat['p50']:>8.1f}{lat['p95']:>8.1f}{lat['p99']:>8.1f}{lat['max']:>8.1f}" if lat else " " * 32
+    print(f"{name:<44}{n:>7}{n / seconds:>12,.0f}{figures}", flush=True)
+
+
+def main() -> None:
+    args = parse_args()
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("give a PostgreSQL server with --database-url (or set TEST_DATABASE_URL)")
+    url, drop = scratch_postgres(args.database_url)
+    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="pracha.settings", PRACHA_LOG_LEVEL="WARNING")
+    os.environ.setdefault("PRACHA_DEMO", "1")
+    work = Path(tempfile.mkdtemp(prefix="pracha-intake-bench-"))
+    procs = Processes(work)
+    try:
+        import django
+
+        django.setup()
+        run(args, url, work, procs)
+    finally:
+        procs.stop_all()
+        drop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> None:
+    from django.db import connection
+
+    started = time.perf_counter()
+    prepare_database()
+    print(f"scratch database ready in {time.perf_counter() - started:.0f} s", flush=True)
+    model_dir = args.model_dir or str(work / "models")
+    env = server_env(url, model_dir)
+    if not args.model_dir:
+        train_model(env, Path(model_dir))
+    n, warm = args.complaints, 50
+    bodies = traffy_complaints(warm * 2 + n * 2)
+    warm_a, warm_b = bodies[:warm], bodies[warm : warm * 2]
+    batch_b, batch_c = bodies[warm * 2 : warm * 2 + n], bodies[warm * 2 + n :]
+
+    port = free_port()
+    web = procs.start(
+        "web",
+        [PRACHA, "serve", "--workers", str(args.web_workers), "--threads", str(args.web_threads)],
+        {**env, "PORT": str(port)},
+    )
+    wait_for_server(port, web)
+    workers_argv = [PRACHA, "worker", "--sleep", "0.05"]
+
+    print(describe_machine())
+    print(
+        f"{n} complaints per batch, {args.concurrency} client threads; gunicorn {args.web_workers}x"
+        f"{args.web_threads} threads; {args.job_workers} job workers; all on this machine"
+    )
+
+    # Warm-up, not measured: every gunicorn worker and job worker imports, connects and loads the model.
+    run_threads(warm_a, args.concurrency, poster(port))
+    workers = [procs.start(f"worker{i}", workers_argv, env) for i in range(args.job_workers)]
+    wait_routed(new_ids(0, warm), args.timeout)
+
+    # (a) the baseline, same rows, same number of threads.
+    make_insert, rows = plain_inserter(url, batch_b)
+    plain_lat, plain_s, _ = run_threads(rows, args.concurrency, make_insert)
+
+    # (b) intake alone, then the workers route the backlog.
+    for w in workers:
+        procs.stop(w)
+    before = highest_id()
+    accept_lat, accept_s, _ = run_threads(batch_b, args.concurrency, poster(port))
+    ids_b = new_ids(before, n)
+    drain_start = time.time()
+    workers = [procs.start(f"worker{i}", workers_argv, env) for i in range(args.job_workers)]
+    wait_routed(ids_b, args.timeout)
+    drain = routed_figures(ids_b, drain_start)
+
+    # (c) end to end: the workers run while the client files.
+    run_threads(warm_b, args.concurrency, poster(port))  # the restarted workers warm up too
+    wait_routed(new_ids(ids_b.stop - 1, warm), args.timeout)
+    before = highest_id()
+    e2e_lat, e2e_s, e2e_start = run_threads(batch_c, args.concurrency, poster(port))
+    ids_c = new_ids(before, n)
+    wait_routed(ids_c, args.timeout)
+    e2e = routed_figures(ids_c, e2e_start)
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT status, count(*) FROM core_job GROUP BY status ORDER BY status")
+        jobs = dict(cur.fetchall())
+
+    print(f"{'':<44}{'rows':>7}{'per s':>12}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}")
+    line("(a) plain INSERT, one row per transaction", n, plain_s, spread(plain_lat))
+    line("(b) POST accepted (202), no job worker", n, accept_s, spread(accept_lat))
+    line("    job workers route that backlog", n, drain["seconds"], None)
+    line("(c) POST accepted (202), workers running", n, e2e_s, spread(e2e_lat))
+    line("    end to end: filed and routed", n, e2e["seconds"], None)
+    ftr = spread(e2e["filed_to_routed"])
+    print(
+        f"(c) filed-to-routed time per complaint: p50 {ftr['p50']:.0f} ms, p95 {ftr['p95']:.0f} ms, "
+        f"p99 {ftr['p99']:.0f} ms"
+    )
+    print(
+        f"routing of (c): {e2e['routing']}, {e2e['classified']} classified by the model; "
+        f"jobs: {jobs}; POST (c) time vs plain INSERT: {e2e_s / plain_s:.1f}x"
+    )
+    rate, p99 = n / e2e["seconds"], spread(e2e_lat)["p99"]
+    print(
+        f"target: >= {TARGET_RATE} complaints/s classified and routed, p99 < {TARGET_P99_MS} ms: "
+        f"{rate:,.0f}/s ({'met' if rate >= TARGET_RATE else 'MISSED'}), p99 {p99:.0f} ms "
+        f"({'met' if p99 < TARGET_P99_MS else 'MISSED'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
