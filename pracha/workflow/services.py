@@ -553,27 +553,62 @@ def queue_for(
 
     status: open | closed | all; assigned: "" | me | unassigned; q: part of the reference or title.
     """
-    now = now or timezone.now()
-    qs = _visible(user).select_related("process_version", "agency", "contact_point", "assigned_officer")
-    if status == "open":
-        qs = qs.filter(closed_at__isnull=True)
-    elif status == "closed":
-        qs = qs.filter(closed_at__isnull=False)
-    if state:
-        qs = qs.filter(state=state)
-    if process:
-        qs = qs.filter(process_version__code=process)
-    if overdue:
-        qs = qs.filter(closed_at__isnull=True, due_at__lt=now)
-    if assigned == "me":
-        qs = qs.filter(assigned_officer=user)
-    elif assigned == "unassigned":
-        qs = qs.filter(assigned_officer__isnull=True)
-    if contact_point:
-        qs = qs.filter(contact_point__code=contact_point)
-    if q.strip():
-        qs = qs.filter(Q(reference__icontains=q.strip()) | Q(title__icontains=q.strip()))
+    conditions = queue_conditions(
+        user,
+        state=state,
+        process=process,
+        overdue=overdue,
+        status=status,
+        assigned=assigned,
+        contact_point=contact_point,
+        q=q,
+        now=now,
+    )
+    qs = Case.objects.filter(conditions).select_related(
+        "process_version", "agency", "contact_point", "assigned_officer"
+    )
     return qs.order_by(F("due_at").asc(nulls_last=True), "opened_at", "id")
+
+
+def queue_conditions(
+    user: User,
+    *,
+    via: str = "",
+    state: str = "",
+    process: str = "",
+    overdue: bool = False,
+    status: str = "open",
+    assigned: str = "",
+    contact_point: str = "",
+    q: str = "",
+    now: dt.datetime | None = None,
+) -> Q:
+    """The queue's filters as one condition, also for a domain model that points to its case
+    (`via="case__"`): joined filters, unlike `case__in=<subquery>`, let the database walk the
+    open-queue index in deadline order (measured with 1,000,000 complaints on PostgreSQL)."""
+    now = now or timezone.now()
+    ids = identity.visible_agency_ids(user)
+    cond = Q() if ids is None else Q(**{f"{via}agency_id__in": ids})
+    if status == "open":
+        cond &= Q(**{f"{via}closed_at__isnull": True})
+    elif status == "closed":
+        cond &= Q(**{f"{via}closed_at__isnull": False})
+    if state:
+        cond &= Q(**{f"{via}state": state})
+    if process:
+        cond &= Q(**{f"{via}process_version__code": process})
+    if overdue:
+        cond &= Q(**{f"{via}closed_at__isnull": True, f"{via}due_at__lt": now})
+    if assigned == "me":
+        cond &= Q(**{f"{via}assigned_officer": user})
+    elif assigned == "unassigned":
+        cond &= Q(**{f"{via}assigned_officer__isnull": True})
+    if contact_point:
+        cond &= Q(**{f"{via}contact_point__code": contact_point})
+    text = q.strip()
+    if text:
+        cond &= Q(**{f"{via}reference__icontains": text}) | Q(**{f"{via}title__icontains": text})
+    return cond
 
 
 def queue_summary(user: User, now: dt.datetime | None = None) -> dict[str, int]:
