@@ -42,7 +42,12 @@ INSTALLED_APPS = [
     "pracha.identity",
     "pracha.workflow",
     "pracha.notify",
+    "pracha.payments",
+    "pracha.credentials",
+    "pracha.consent",
+    "pracha.exchange",
     "pracha.complaints",
+    "pracha.services",
     "pracha.portal",
 ]
 

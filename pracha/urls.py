@@ -10,6 +10,11 @@ urlpatterns = [
     path("work/", include("pracha.workflow.urls")),
     path("notify/", include("pracha.notify.urls")),
     path("complaints/", include("pracha.complaints.urls")),
+    path("services/", include("pracha.services.urls")),
+    path("payments/", include("pracha.payments.urls")),
+    path("credentials/", include("pracha.credentials.urls")),
+    path("consent/", include("pracha.consent.urls")),
+    path("exchange/", include("pracha.exchange.urls")),
     path("", include("pracha.portal.urls")),
 ]
 

@@ -81,8 +81,13 @@ def _mount() -> None:
     from pracha.audit.api import router as audit
     from pracha.complaints.api_officer import router as complaints_officer
     from pracha.complaints.api_public import router as complaints_public
+    from pracha.consent.api import router as consent
+    from pracha.credentials.api import router as credentials
+    from pracha.exchange.api import router as exchange
     from pracha.identity.api import router as identity
     from pracha.notify.api import router as notify
+    from pracha.payments.api import router as payments
+    from pracha.services.api import router as services
     from pracha.workflow.api import router as workflow
 
     api.add_router("/agencies", agencies, tags=["agencies"])
@@ -92,6 +97,11 @@ def _mount() -> None:
     api.add_router("/audit", audit, tags=["audit"])
     api.add_router("/complaints", complaints_public, tags=["complaints"])
     api.add_router("/complaints/officer", complaints_officer, tags=["complaints (officers)"])
+    api.add_router("/services", services, tags=["e-services"])
+    api.add_router("/payments", payments, tags=["payments"])
+    api.add_router("/credentials", credentials, tags=["credentials"])
+    api.add_router("/consent", consent, tags=["consent"])
+    api.add_router("/exchange", exchange, tags=["exchange"])
 
 
 _mount()

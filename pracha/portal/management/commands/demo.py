@@ -41,9 +41,11 @@ class Command(BaseCommand):
         if demo.seeded():
             self.stdout.write("Demo data already present (delete var/pracha.sqlite3 to start afresh).")
         else:
-            demo.seed()
+            users = demo.seed()
             filed = complaints_demo.load(300)
             self.stdout.write(f"Demo data loaded ({filed} complaints from the Traffy sample).")
+            for line in demo.seed_apps(users):
+                self.stdout.write(line)
         self.stdout.write(demo.account_table())
         if no_serve:
             return
