@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pracha.exchange",
     "pracha.complaints",
     "pracha.services",
+    "pracha.applications",
     "pracha.portal",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("notify/", include("pracha.notify.urls")),
     path("complaints/", include("pracha.complaints.urls")),
     path("services/", include("pracha.services.urls")),
+    path("applications/", include("pracha.applications.urls")),
     path("payments/", include("pracha.payments.urls")),
     path("credentials/", include("pracha.credentials.urls")),
     path("consent/", include("pracha.consent.urls")),

@@ -78,6 +78,7 @@ def unknown_path(request: HttpRequest, *args, **kwargs) -> HttpResponse:
 
 def _mount() -> None:
     from pracha.agencies.api import router as agencies
+    from pracha.applications.api import router as applications
     from pracha.audit.api import router as audit
     from pracha.complaints.api_officer import router as complaints_officer
     from pracha.complaints.api_public import router as complaints_public
@@ -98,6 +99,7 @@ def _mount() -> None:
     api.add_router("/complaints", complaints_public, tags=["complaints"])
     api.add_router("/complaints/officer", complaints_officer, tags=["complaints (officers)"])
     api.add_router("/services", services, tags=["e-services"])
+    api.add_router("/applications", applications, tags=["e-service applications"])
     api.add_router("/payments", payments, tags=["payments"])
     api.add_router("/credentials", credentials, tags=["credentials"])
     api.add_router("/consent", consent, tags=["consent"])
