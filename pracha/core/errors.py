@@ -36,6 +36,9 @@ ERROR_MESSAGES: dict[str, Any] = {
     "action_not_allowed": _("The action “%(action)s” cannot be taken on a case in state “%(state)s”."),
     "role_required": _("The action “%(action)s” needs one of these roles: %(roles)s."),
     "reason_required": _("Give a reason for this action."),
+    "case_handled_elsewhere": _(
+        "This case is handled on its own service's pages, which take the steps it needs: use %(url)s."
+    ),
     "unknown_contact_point": _("There is no active unit with code “%(code)s”."),
     "same_contact_point": _("The case is already held by this unit."),
     "assignee_not_officer": _("This person holds no role in the agency that holds the case."),

@@ -253,6 +253,7 @@ class ActionIn(Schema):
 @router.post("/cases/{case_id}/actions", response=CaseDetailOut, auth=django_auth, summary="Take an action")
 def take_action(request: HttpRequest, case_id: int, payload: ActionIn):
     case = services.visible_case(request.user, case_id)
+    services.ensure_handled_here(case)
     services.take_action(case, payload.action, actor=request.user, reason=payload.reason, data=payload.data)
     return _detail(services.visible_case(request.user, case_id), request.user)
 
@@ -273,6 +274,7 @@ class TransferOut(Schema):
 )
 def transfer(request: HttpRequest, case_id: int, payload: TransferIn):
     case = services.visible_case(request.user, case_id)
+    services.ensure_handled_here(case)
     target = services.find_contact_point(payload.contact_point)
     services.transfer(case, target, actor=request.user, reason=payload.reason)
     # The caller may no longer see the case (another agency now holds it): answer with where it went.
@@ -291,6 +293,7 @@ class AssignIn(Schema):
 @router.post("/cases/{case_id}/assign", response=CaseDetailOut, auth=django_auth, summary="Assign a case")
 def assign(request: HttpRequest, case_id: int, payload: AssignIn):
     case = services.visible_case(request.user, case_id)
+    services.ensure_handled_here(case)
     officer = None
     if payload.username:
         officer = identity.active_user(username=payload.username)

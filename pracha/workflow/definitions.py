@@ -101,6 +101,8 @@ class Definition:
     entry_states: tuple[str, ...] = ()
     description: LocalText | None = None
     reference_prefix: str = ""
+    # URL name of the owning app's page for a case (kwarg pk = the case's subject id), when an app owns it.
+    handled_in: str = ""
     time_limit: TimeLimit | None = None
     alert_before: TimeLimit | None = None
     on_breach: tuple[BreachStep, ...] = ()
@@ -345,6 +347,7 @@ def build(data: dict, source: str = "<definition>") -> Definition:
         name=LocalText(data["name"]),
         description=LocalText(data["description"]) if data.get("description") else None,
         reference_prefix=data.get("reference_prefix", ""),
+        handled_in=data.get("handled_in", ""),
         initial_state=data["initial_state"],
         entry_states=tuple(data.get("entry_states") or ()),
         time_limit=_limit(data.get("time_limit")),

@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,8 @@ from . import messages, timing
 from .definitions import APPLICANT, Action, Definition
 from .models import Case, CaseEvent, ProcessVersion, ReferenceCounter
 from .registry import load_all
+
+logger = logging.getLogger(__name__)
 
 # Officers who work cases (not only watch them): they may transfer a case or take it on.
 WORKING_ROLES = frozenset(
@@ -385,6 +389,26 @@ def take_action(
         _notify_applicant(locked, messages.case_moved(locked, act.label, reason))
     _copy_into(case, locked)
     return case
+
+
+def owner_page(case: Case) -> str:
+    """The owning app's page for this case when its process declares `handled_in`, else "".
+    A name that does not resolve (an app not installed) falls back to the generic pages."""
+    name = case.definition.handled_in
+    if not name or not case.subject_id:
+        return ""
+    try:
+        return reverse(name, kwargs={"pk": case.subject_id})
+    except NoReverseMatch:
+        logger.warning("process %s: handled_in %s does not resolve", case.definition.code, name)
+        return ""
+
+
+def ensure_handled_here(case: Case) -> None:
+    """Refuse a generic action on a case that its own app handles (409 case_handled_elsewhere)."""
+    url = owner_page(case)
+    if url:
+        raise PrachaError("case_handled_elsewhere", status=409, url=url)
 
 
 def can_transfer(case: Case, user: User) -> bool:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,7 +47,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     }
     paginator = Paginator(services.queue_for(request.user, **filters), services.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    rows = [{"case": c, "left": services.time_left(c)} for c in page.object_list]
+    rows = [
+        {
+            "case": c,
+            "left": services.time_left(c),
+            "url": services.owner_page(c) or reverse("workflow:case", args=[c.pk]),
+        }
+        for c in page.object_list
+    ]
     processes = list(services.processes())
     query = request.GET.copy()
     query.pop("page", None)
@@ -122,9 +130,22 @@ def _case_page(
     )
 
 
+def _owned_case(request: HttpRequest, pk: int) -> Case | HttpResponse:
+    """The case, or a redirect to its own app's page when its process says another app handles it
+    (the generic page would bypass that app's steps)."""
+    case = _get_case(request, pk)
+    url = services.owner_page(case)
+    if not url:
+        return case
+    if request.method == "POST":
+        messages.info(request, _("This case is handled on its own page; nothing was changed. Act here."))
+    return redirect(url)
+
+
 @login_required
 def case_page(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_page(request, _get_case(request, pk))
+    case = _owned_case(request, pk)
+    return case if isinstance(case, HttpResponse) else _case_page(request, case)
 
 
 def _failed(request: HttpRequest, case: Case, form: str, exc: PrachaError) -> HttpResponse:
@@ -143,7 +164,9 @@ def _failed(request: HttpRequest, case: Case, form: str, exc: PrachaError) -> Ht
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
+    case = _owned_case(request, pk)
+    if isinstance(case, HttpResponse):
+        return case
     action = request.POST.get("action", "")
     try:
         services.take_action(case, action, actor=request.user, reason=request.POST.get("reason", ""))
@@ -156,7 +179,9 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
+    case = _owned_case(request, pk)
+    if isinstance(case, HttpResponse):
+        return case
     try:
         target = services.find_contact_point(request.POST.get("contact_point", ""))
         services.transfer(case, target, actor=request.user, reason=request.POST.get("reason", ""))
@@ -175,7 +200,9 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
+    case = _owned_case(request, pk)
+    if isinstance(case, HttpResponse):
+        return case
     officer_id = request.POST.get("officer", "")
     officer = None
     if officer_id == "me":

@@ -217,3 +217,25 @@ def test_backlog_urgent_and_dashboard_pages(client, world, complaint):
     dashboard = client.get(f"{BASE}dashboard/?agency=BMA.1030&days=90").content.decode()
     assert "plotly-" in dashboard and 'data-testid="fig-volume"' in dashboard
     assert officer.can_oversee(world.supervisor)
+
+
+def test_generic_work_pages_send_officers_to_the_complaint_page(client, world, complaint):
+    """The complaint process declares `handled_in`: the generic /work/ pages link and redirect to the
+    complaint page and refuse to act, so no complaint step (telling the complainant, evidence) is skipped."""
+    from pracha.workflow import services as workflow
+
+    case = workflow.cases_for_subject(complaint).get()
+    signed_in(client, world.officer)
+    own_page = f"{BASE}{complaint.pk}/"
+    assert f'href="{own_page}"' in client.get("/work/").content.decode()
+    assert client.get(f"/work/cases/{case.pk}/")["Location"] == own_page
+    state = case.state
+    answer = client.post(f"/work/cases/{case.pk}/act/", {"action": "accept"})
+    assert answer.status_code == 302 and answer["Location"] == own_page
+    refused = client.post(
+        f"/api/workflow/cases/{case.pk}/actions", {"action": "accept"}, content_type="application/json"
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "case_handled_elsewhere"
+    case.refresh_from_db()
+    assert case.state == state
