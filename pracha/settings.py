@@ -186,6 +186,22 @@ PRACHA_PUBLIC_URL = os.environ.get("PRACHA_PUBLIC_URL", "")
 # ../shared/data): read by pracha.complaints.classifier, which looked for these settings in vain.
 PRACHA_MODEL_DIR = os.environ.get("PRACHA_MODEL_DIR", "")
 PRACHA_DATA_DIR = os.environ.get("PRACHA_DATA_DIR", "")
+# Payments: the gateway signs each callback (HMAC-SHA256 of the raw body) with this secret; a callback
+# whose timestamp is further than the tolerance from now is refused as a replay. The demo gateway (a
+# button on the invoice page that makes a signed callback) and its published secret exist only in the
+# demo and the tests. PromptPay biller IDs (15 digits: tax ID + suffix) per agency code as JSON, with a
+# default for agencies not listed.
+PRACHA_PAYMENT_DEMO_GATEWAY = DEMO or bool(os.environ.get("PYTEST_VERSION"))
+PRACHA_PAYMENT_GATEWAY_SECRET = os.environ.get("PRACHA_PAYMENT_GATEWAY_SECRET", "") or (
+    "demo-gateway-secret-published-in-docs" if PRACHA_PAYMENT_DEMO_GATEWAY else ""
+)
+PRACHA_PAYMENT_CALLBACK_TOLERANCE_SECONDS = int(os.environ.get("PRACHA_PAYMENT_CALLBACK_TOLERANCE_SECONDS", "300"))
+PRACHA_PAYMENT_CALLBACK_RATE_PER_MINUTE = int(os.environ.get("PRACHA_PAYMENT_CALLBACK_RATE_PER_MINUTE", "6000"))
+PRACHA_PROMPTPAY_BILLERS = os.environ.get("PRACHA_PROMPTPAY_BILLERS", "{}")
+PRACHA_PROMPTPAY_DEFAULT_BILLER = os.environ.get("PRACHA_PROMPTPAY_DEFAULT_BILLER", "") or (
+    "099400015880700" if PRACHA_PAYMENT_DEMO_GATEWAY else ""
+)
+PRACHA_PROMPTPAY_MERCHANT_CITY = os.environ.get("PRACHA_PROMPTPAY_MERCHANT_CITY", "BANGKOK")
 # Brute-force protection of sign-in (django-axes): lock a username from one address after N failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("PRACHA_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = 0.25  # hours
