@@ -12,6 +12,7 @@ from pracha.complaints import demo_data as complaints_demo
 from pracha.complaints.classifier import load_model
 from pracha.complaints.classifier.store import ModelNotFoundError
 from pracha.portal import demo
+from pracha_providers.demo import launch_demo
 
 
 def complaint_model_exists() -> bool:
@@ -38,6 +39,14 @@ class Command(BaseCommand):
         if not complaint_model_exists():
             self.stdout.write("Training the complaint classifier on the Traffy sample (first run only)...")
             call_command("train_complaint_model", no_evaluate=True, verbosity=0)
+        # The agency systems the exchange hub calls run beside the platform, each with its own
+        # database; the hub's demo data registers them, so they start before the data is seeded.
+        with launch_demo(settings.VAR_DIR / "providers") as providers:
+            for p in providers.values():
+                self.stdout.write(f"Agency system {p.service_code} ({p.agency_code}) at {p.url}/")
+            self.seed_and_serve(no_serve)
+
+    def seed_and_serve(self, no_serve: bool) -> None:
         if demo.seeded():
             self.stdout.write("Demo data already present (delete var/pracha.sqlite3 to start afresh).")
         else:
