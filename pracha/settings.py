@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "axes",
+    "oauth2_provider",
     "pracha.core",
     "pracha.audit",
     "pracha.agencies",
@@ -214,6 +215,57 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 # Unit tests sign in with the test client (no request object); the lockout has its own test with axes on.
 AXES_ENABLED = not os.environ.get("PYTEST_VERSION")
+
+# Digital ID: the OpenID Connect provider (django-oauth-toolkit) at /o/, issuer = <site>/o.
+# Signing keys are PEM files under PRACHA_OIDC_KEY_DIR (default var/oidc, never committed), made on
+# first start; the newest is active, older ones stay in the JWKS (`pracha rotate-oidc-key`). Decision 1100.
+from pracha.identity.keys import load_signing_keys  # noqa: E402
+
+PRACHA_OIDC_KEY_DIR = Path(os.environ.get("PRACHA_OIDC_KEY_DIR", VAR_DIR / "oidc"))
+_OIDC_ACTIVE_KEY, _OIDC_OLD_KEYS = load_signing_keys(PRACHA_OIDC_KEY_DIR)
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _OIDC_ACTIVE_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": _OIDC_OLD_KEYS,
+    # An issuer fixed by the operator (https://id.example.go.th/o); empty: derived from the request.
+    "OIDC_ISS_ENDPOINT": os.environ.get("PRACHA_OIDC_ISSUER", ""),
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OAUTH2_VALIDATOR_CLASS": "pracha.identity.oidc.PrachaValidator",
+    "SCOPES_BACKEND_CLASS": "pracha.identity.oidc.ClientScopes",
+    "SCOPES": {
+        "openid": "OpenID Connect",
+        "profile": "Name, birth date and preferred language",
+        "email": "E-mail address",
+        "phone": "Mobile phone number",
+        "pracha_id": "13-digit identification number",
+        "exchange": "Call data exchange services granted to the agency",
+        "exchange.batch": "Ask for bulk extracts from the data exchange",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    # Tokens are kept as SHA-256 checksums only: a copy of the database does not hold usable tokens.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("PRACHA_OIDC_ACCESS_TOKEN_SECONDS", "900")),
+    "ID_TOKEN_EXPIRE_SECONDS": 900,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Demo and tests run on loopback with any port (RFC 8252); production registers exact https URIs.
+    "ALLOW_LOCALHOST_LOOPBACK": not SECURE,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if SECURE else ["http", "https"],
+}
+# Named so that migrations referring to the client model resolve it (the toolkit's models are swappable).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# The portal's own client: where the provider sends people back after sign-in.
+PRACHA_PORTAL_CLIENT_ID = "pracha-portal"
+# The agency that runs Digital ID: it asks the civil registry, through the exchange, for remote proofing.
+PRACHA_IDENTITY_AGENCY = os.environ.get("PRACHA_IDENTITY_AGENCY", "DGA")
 
 # Duplicate complaints: same category within this distance and these days, or texts this similar.
 PRACHA_COMPLAINT_DUPLICATE_METRES = int(os.environ.get("PRACHA_COMPLAINT_DUPLICATE_METRES", "200"))
