@@ -6,6 +6,9 @@ urlpatterns = [
     path("api/", api.urls),
     re_path(r"^api/", unknown_path),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Digital ID: the OpenID Connect provider (issuer <site>/o) and its sign-in and security pages.
+    path("o/", include("pracha.identity.oidc_urls")),
+    path("id/", include("pracha.identity.urls")),
     path("agencies/", include("pracha.agencies.urls")),
     path("work/", include("pracha.workflow.urls")),
     path("notify/", include("pracha.notify.urls")),
