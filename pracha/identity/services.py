@@ -18,7 +18,15 @@ from pracha.audit.chain import record, record_read
 from pracha.core.errors import ERROR_MESSAGES, PrachaError
 from pracha.core.thai_id import id_problem, is_valid_phone, normalize_id, normalize_phone
 
-from .models import OfficerRole, Person, Role, ScopeGrant, User
+from .assurance import (  # noqa: F401 (the identity service layer other apps call)
+    Assurance,
+    assurance_of,
+    assurance_required,
+    proof_against_registry,
+    proof_in_person,
+    require_assurance,
+)
+from .models import IAL, OfficerRole, Person, Proofing, Role, ScopeGrant, User
 
 # Roles whose view extends from their agency to every agency below it (a ministry's executive
 # sees its departments). Other roles see their own agency only.
@@ -225,14 +233,31 @@ def may_handle_people(user: User) -> bool:
 
 
 def register_person(officer: User, **details: str) -> Person:
-    """An officer records a person at a counter (a foreigner with a passport, a walk-in citizen)."""
+    """An officer records a person at a counter (a foreigner with a passport, a walk-in citizen).
+
+    The officer has the person and their ID card or passport in front of them: in-person proofing,
+    identity assurance IAL2.3.
+    """
     if not may_handle_people(officer):
         raise PrachaError("permission_denied", status=403)
     data = _clean_person(**details)
+    document = "passport" if data["passport_number"] and not data["id_number"] else "id_card"
     with transaction.atomic():
         _refuse_duplicate(data)
-        person = Person.objects.create(**data)
-        record("identity.person_registered", person, {"kind": person.kind}, actor=f"user:{officer.pk}")
+        person = Person.objects.create(**data, ial=IAL.IAL2_3)
+        Proofing.objects.create(
+            person=person,
+            level=IAL.IAL2_3,
+            method=Proofing.Method.COUNTER,
+            evidence={"document": document},
+            officer=officer,
+        )
+        record(
+            "identity.person_registered",
+            person,
+            {"kind": person.kind, "ial": IAL.IAL2_3, "document": document},
+            actor=f"user:{officer.pk}",
+        )
     return person
 
 

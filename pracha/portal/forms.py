@@ -1,23 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from pracha.core.errors import render_message
 from pracha.core.thai_id import id_problem, is_valid_phone, normalize_id
-
-
-class SignInForm(AuthenticationForm):
-    username = forms.CharField(
-        label=_("13-digit ID number or officer username"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
-
-    def clean_username(self) -> str:
-        value = self.cleaned_data["username"].strip()
-        # People type their ID with dashes or spaces as printed on the card.
-        digits = normalize_id(value)
-        return digits if len(digits) == 13 and not value.isalpha() else value
 
 
 class RegisterForm(forms.Form):

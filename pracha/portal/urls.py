@@ -6,7 +6,8 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", views.sign_in, name="login"),
+    path("login/callback/", views.oidc_callback, name="oidc_callback"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
     path("my/", views.my_page, name="my"),
