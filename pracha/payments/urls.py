@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("invoices/<str:number>/", views.invoice, name="invoice"),
+    path("invoices/<str:number>/demo-pay/", views.demo_pay, name="demo_pay"),
+    path("receipts/<str:number>.pdf", views.receipt_pdf, name="receipt_pdf"),
+    path("held/", views.held, name="held"),
+    path("held/<int:pk>/decide/", views.decide, name="decide"),
+    path("reconciliation/", views.reconciliation_report, name="reconciliation"),
+    path("reconciliation.csv", views.reconciliation_csv, name="reconciliation_csv"),
+]
