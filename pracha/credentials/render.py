@@ -11,6 +11,7 @@ import weasyprint
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from pracha.core.thai_dates import format_date
 from pracha.portal.fonts import FONT_DIR, FONT_FILE
@@ -74,8 +75,8 @@ def render_pdf(context: dict[str, Any]) -> bytes:
             "valid_from_en": format_date(valid_from, "en", long=True),
             "valid_until_th": format_date(valid_until, "th", long=True) if valid_until else "",
             "valid_until_en": format_date(valid_until, "en", long=True) if valid_until else "",
-            "issued_th": format_date(context["issued_at"], "th", long=True),
-            "issued_en": format_date(context["issued_at"], "en", long=True),
+            "issued_th": format_date(timezone.localdate(context["issued_at"]), "th", long=True),
+            "issued_en": format_date(timezone.localdate(context["issued_at"]), "en", long=True),
         },
     )
     return weasyprint.HTML(string=html, base_url=str(FONT_DIR)).write_pdf()
