@@ -9,6 +9,14 @@ class ApplicationsConfig(AppConfig):
     verbose_name = "E-service applications"
 
     def ready(self) -> None:
+        from pracha.core.errors import ERROR_MESSAGES
+        from pracha.payments.services import on_settled
         from pracha.workflow.registry import register_process_dir
 
+        from . import services
+        from .errors import MESSAGES
+        from .models import SUBJECT_TYPE
+
+        ERROR_MESSAGES.update(MESSAGES)
         register_process_dir(Path(__file__).resolve().parent / "processes")
+        on_settled(SUBJECT_TYPE)(services.settled)
