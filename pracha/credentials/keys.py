@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import os
 import secrets
 import threading
 
@@ -44,7 +45,9 @@ Kind = CredentialKey.Kind
 
 
 def _master_secret() -> bytes:
-    return (getattr(settings, "PRACHA_CREDENTIAL_KEY", "") or settings.SECRET_KEY).encode()
+    # A key of its own in production (so rotating SECRET_KEY does not lock the signing keys away).
+    own = getattr(settings, "PRACHA_CREDENTIAL_KEY", "") or os.environ.get("PRACHA_CREDENTIAL_KEY", "")
+    return (own or settings.SECRET_KEY).encode()
 
 
 _fernets: dict[bytes, Fernet] = {}
