@@ -256,9 +256,9 @@ OAUTH2_PROVIDER = {
     "ID_TOKEN_EXPIRE_SECONDS": 900,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    # Demo and tests run on loopback with any port (RFC 8252); production registers exact https URIs.
-    "ALLOW_LOCALHOST_LOOPBACK": not SECURE,
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if SECURE else ["http", "https"],
+    # http redirect URIs only for loopback addresses, with any port (RFC 8252): the demo and tests.
+    "ALLOW_LOCALHOST_LOOPBACK": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
 }
 # Named so that migrations referring to the client model resolve it (the toolkit's models are swappable).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
