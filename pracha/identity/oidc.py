@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +25,7 @@ from oauth2_provider.settings import oauth2_settings
 
 from pracha.agencies.models import Agency
 from pracha.audit.chain import record
+from pracha.core.errors import PrachaError
 
 from .assurance import AAL_ORDER, IAL_ORDER, acr_of
 from .models import ClientProfile, SignInContext, User
@@ -130,8 +132,6 @@ def create_system_client(*, agency: Agency, name: str, actor: User | None = None
     """
     name = (name or "").strip()[:200]
     if not name:
-        from pracha.core.errors import PrachaError
-
         raise PrachaError("validation_error", fields={"name": "required"})
     secret = secrets.token_urlsafe(48)
     with transaction.atomic():
@@ -172,6 +172,10 @@ def create_relying_party(
     A public client (a phone app) gets an empty secret. `pracha_id` (the 13-digit number) is only for
     clients whose agency has a legal basis to know it.
     """
+    for uri in redirect_uris:
+        parts = urlsplit(uri)
+        if not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)):
+            raise PrachaError("validation_error", fields={"redirect_uris": "https_required"})
     secret = secrets.token_urlsafe(48) if confidential else ""
     with transaction.atomic():
         application = Application.objects.create(
@@ -195,15 +199,25 @@ def create_relying_party(
     return application.client_id, secret
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "testserver"}
+
+
 def portal_redirect_uris() -> list[str]:
-    """Where the provider may send people back to the portal: the public site, and loopback for the demo."""
+    """Where the provider may send people back to the portal: the site's own names (ALLOWED_HOSTS).
+
+    https for every name; plain http only for loopback names (any port, RFC 8252: the demo and tests).
+    The code is useless elsewhere anyway: its PKCE verifier stays in the portal's server-side session.
+    """
     path = "/login/callback/"
     uris = []
     if settings.PRACHA_PUBLIC_URL:
         uris.append(settings.PRACHA_PUBLIC_URL.rstrip("/") + path)
-    if not settings.SECURE:
-        uris += [f"http://127.0.0.1{path}", f"http://localhost{path}"]
-    return uris
+    for host in settings.ALLOWED_HOSTS:
+        if host and "*" not in host and not host.startswith("."):
+            uris.append(f"https://{host}{path}")
+            if host in LOOPBACK_HOSTS:
+                uris.append(f"http://{host}{path}")
+    return list(dict.fromkeys(uris))
 
 
 def portal_client() -> Application:

@@ -27,16 +27,22 @@ def test_registration_in_english_and_sign_in_with_dashed_id(client):
     assert response.status_code == 302
     client.logout()
     dashed = f"{number[0]}-{number[1:5]}-{number[5:10]}-{number[10:12]}-{number[12]}"
-    response = client.post("/login/", {"username": dashed, "password": "som-tam-pu-2569"})
-    assert response.status_code == 302
+    # "Sign in" goes to Digital ID, whose sign-in page leads back through the portal's callback.
+    authorize = client.get("/login/?next=/my/")["Location"]
+    assert authorize.startswith("/o/authorize/")
+    login_page = client.get(authorize)["Location"]
+    assert login_page.startswith("/id/login/")
+    response = client.post(login_page, {"username": dashed, "password": "som-tam-pu-2569"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/my/"
+    assert response.status_code == 200
 
 
 @override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3)
 def test_repeated_failed_sign_in_locks_the_account_from_that_address(client, make_agency, make_officer):
     make_officer("target", make_agency("LOCK"))
     for _ in range(3):
-        client.post("/login/", {"username": "target", "password": "guess"})
-    response = client.post("/login/", {"username": "target", "password": "correct-horse-battery"})
+        client.post("/id/login/", {"username": "target", "password": "guess"})
+    response = client.post("/id/login/", {"username": "target", "password": "correct-horse-battery"})
     assert response.status_code == 429
     assert "15" in response.content.decode()
 
