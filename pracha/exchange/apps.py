@@ -5,3 +5,18 @@ class ExchangeConfig(AppConfig):
     name = "pracha.exchange"
     label = "exchange"
     verbose_name = "Government Data Exchange hub"
+
+    def ready(self) -> None:
+        from pracha.core.errors import ERROR_MESSAGES
+
+        from . import batch  # noqa: F401  (registers the exchange.extract_page job)
+        from .errors import ERROR_MESSAGES as EXCHANGE_MESSAGES
+
+        ERROR_MESSAGES.update(EXCHANGE_MESSAGES)
+        try:
+            from pracha.consent.services import register_data_use_source
+        except ImportError:  # the consent app is not installed: no "my data" page to feed
+            return
+        from .my_data import data_uses
+
+        register_data_use_source(data_uses)
