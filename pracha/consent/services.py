@@ -33,15 +33,13 @@ CHANNELS = frozenset(ConsentRecord.Channel.values)
 REASON_MAX = 500
 
 
-def agreement(code: str) -> DataAgreement:
-    """The newest version of the agreement; PrachaError "unknown_agreement" (404) if there is none."""
-    found = (
-        DataAgreement.objects.select_related("controller")
-        .prefetch_related("recipients")
-        .filter(code=(code or "").strip())
-        .order_by("-version")
-        .first()
-    )
+def agreement(code: str, *, version: int | None = None) -> DataAgreement:
+    """The newest version of the agreement (or the given one); PrachaError "unknown_agreement" (404)."""
+    rows = DataAgreement.objects.select_related("controller").prefetch_related("recipients")
+    rows = rows.filter(code=(code or "").strip())
+    if version is not None:
+        rows = rows.filter(version=version)
+    found = rows.order_by("-version").first()
     if found is None:
         raise PrachaError("unknown_agreement", status=404, code=code)
     return found

@@ -5,7 +5,20 @@ from pracha.core.thai_id import make_thai_id
 from pracha.identity.models import Person, User
 
 # The agencies the shipped agreements name (controller and recipients), parents first.
-AGENCIES = ("MOI", "MOI.DOPA", "MOL", "MOL.SSO", "MOL.DOE", "MOC", "MIND", "MOTS", "BMA", "MSDHS", "MOF", "MFA")
+AGENCIES = (
+    "MOI",
+    "MOI.DOPA",
+    "MOL",
+    "MOL.SSO",
+    "MOL.DOE",
+    "MOC",
+    "MIND",
+    "MOTS",
+    "BMA",
+    "MSDHS",
+    "MOF",
+    "MFA",
+)
 
 
 @pytest.fixture

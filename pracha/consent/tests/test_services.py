@@ -103,7 +103,9 @@ def test_each_revision_is_in_the_audit_chain(shipped, citizen):
     person = citizen.person
     record = services.give(person, DOPA, channel="web", actor=citizen)
     services.withdraw(person, DOPA, channel="web", actor=citizen)
-    entries = AuditRecord.objects.filter(object_type="identity.person", object_id=str(person.pk)).order_by("seq")
+    entries = AuditRecord.objects.filter(object_type="identity.person", object_id=str(person.pk)).order_by(
+        "seq"
+    )
     assert [e.action for e in entries] == ["consent.given", "consent.withdrawn"]
     assert record.hash in entries[0].data and person.id_number not in entries[0].data
     assert audit_verify().ok
