@@ -10,7 +10,6 @@ class VerifyForm(forms.Form):
     pdf = forms.FileField(
         label=_("Licence PDF"),
         required=False,
-        help_text=_("The PDF file exactly as you received it (at most %(mb)s MB).") % {"mb": MAX_UPLOAD_MB},
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
     image = forms.ImageField(
@@ -25,6 +24,13 @@ class VerifyForm(forms.Form):
         help_text=_("For systems: the signed credential, three parts separated by dots."),
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Interpolated here, per request, so that the text follows the visitor's language.
+        self.fields["pdf"].help_text = _("The PDF file exactly as you received it (at most %(mb)s MB).") % {
+            "mb": MAX_UPLOAD_MB
+        }
 
     def clean(self):
         data = super().clean()
