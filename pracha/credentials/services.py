@@ -8,6 +8,7 @@ verify_pdf(bytes) / verify_jws(token) / verify_id(public_id) -> Verification
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -16,8 +17,10 @@ import io
 import json
 import logging
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -48,6 +51,7 @@ from .models import Credential, CredentialKey
 from .render import public_base_url, render_pdf, verification_url
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 # Who may revoke a credential of their agency (decision 0954); any role in the agency may download it.
@@ -99,6 +103,17 @@ def _issuer(agency: Agency) -> str:
     return f"{public_base_url()}/api/credentials/jwks/{agency.code}"
 
 
+def _outside_event_loop(function: Callable[..., T], *args: Any) -> T:
+    """pyHanko's synchronous API runs its own event loop (asyncio.run), which fails in a thread that
+    already runs one (an ASGI server, Playwright's sync API): there, run it in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
 def _sign_pdf(pdf: bytes, key: CredentialKey, agency: Agency) -> bytes:
     meta = signers.PdfSignatureMetadata(
         field_name="PrachaSignature",
@@ -108,7 +123,10 @@ def _sign_pdf(pdf: bytes, key: CredentialKey, agency: Agency) -> bytes:
         reason="Issued by " + (agency.name_en or agency.name_th),
         location="Thailand",
     )
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=keys.pdf_signer(key))
+    signer = keys.pdf_signer(key)
+    out = _outside_event_loop(
+        lambda: signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer)
+    )
     return out.getvalue()
 
 
@@ -418,7 +436,7 @@ def verify_pdf(data: bytes) -> Verification:
         context = ValidationContext(
             trust_roots=keys.trust_roots(), allow_fetching=False, revocation_mode="soft-fail", moment=moment
         )
-        status = validate_pdf_signature(signature, context)
+        status = _outside_event_loop(validate_pdf_signature, signature, context)
     except Exception as exc:  # a signature whose bytes were changed may not even parse
         log.info("credential PDF signature unreadable: %s", exc)
         return Verification(ALTERED, "pdf", detail=f"the signature cannot be checked: {type(exc).__name__}")
