@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from pracha.core.thai_id import make_thai_id
 from pracha.identity.models import Person, User
@@ -15,6 +16,10 @@ from pracha.payments import gateway, services
 from pracha.payments.services import InvoiceItem
 
 PASSWORD = "correct-horse-battery"
+
+
+def year_be() -> int:
+    return timezone.localdate().year + 543
 
 
 @pytest.fixture
