@@ -13,7 +13,7 @@ from pracha.audit.models import AuditRecord
 from pracha.payments import gateway, services
 from pracha.payments.models import Payment
 
-from .conftest import callback_body, post_callback
+from .conftest import callback_body, post_callback, year_be
 
 pytestmark = pytest.mark.django_db
 
