@@ -9,7 +9,7 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from pracha.core.errors import ERROR_MESSAGES
 
-        from . import batch  # noqa: F401  (registers the exchange.extract_page job)
+        from . import batch, quality_runs  # noqa: F401  (register the extract and quality jobs)
         from .errors import ERROR_MESSAGES as EXCHANGE_MESSAGES
 
         ERROR_MESSAGES.update(EXCHANGE_MESSAGES)

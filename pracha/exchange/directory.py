@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .models import Classification
+from .quality import record_schema
 
 # Providers label fields with the government data-governance levels (public, internal, confidential,
 # secret); the hub's directory speaks of what the data is (decision 1300). Data about a person that is
@@ -17,15 +18,6 @@ _LEVELS = {
 }
 
 
-def record_schema(openapi: dict) -> dict:
-    """The schema of the record a service answers with (named by info.x-record-schema, or the first)."""
-    schemas = openapi.get("components", {}).get("schemas", {})
-    name = openapi.get("info", {}).get("x-record-schema")
-    if name in schemas:
-        return schemas[name]
-    return next((s for n, s in schemas.items() if n != "Error" and "properties" in s), {})
-
-
 def fields_from_openapi(openapi: dict) -> list[dict]:
     """[{name, classification, th, en}] from the record schema's properties; a field with no known
     level counts as personal (the safe side: it is masked and needs a grant like any other)."""
@@ -33,5 +25,7 @@ def fields_from_openapi(openapi: dict) -> list[dict]:
     for name, prop in record_schema(openapi).get("properties", {}).items():
         label = prop.get("x-label") or {}
         level = _LEVELS.get(str(prop.get("x-classification", "")).lower(), Classification.PERSONAL)
-        fields.append({"name": name, "classification": level, "th": label.get("th", ""), "en": label.get("en", "")})
+        fields.append(
+            {"name": name, "classification": level, "th": label.get("th", ""), "en": label.get("en", "")}
+        )
     return fields

@@ -299,3 +299,22 @@ class ExtractChunk(models.Model):
 
     def __str__(self) -> str:
         return f"extract {self.extract_id} chunk {self.seq}"
+
+
+class QualityRun(models.Model):
+    """A data-quality check of a provider's service over a sample of its records (counts only)."""
+
+    service = models.ForeignKey(ProviderService, on_delete=models.CASCADE, related_name="quality_runs")
+    at = models.DateTimeField(default=timezone.now)
+    records = models.PositiveIntegerField()
+    score = models.FloatField()  # share of records good in every field, 0-100
+    field_score = models.FloatField()
+    completeness = models.FloatField()
+    validity = models.FloatField()
+    report = models.JSONField()  # pracha.exchange.quality.QualityReport.as_dict(): counts, never values
+
+    class Meta:
+        indexes = [models.Index(fields=["service", "-at"], name="exchange_quality_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.service.code} {self.score} ({self.at:%Y-%m-%d})"

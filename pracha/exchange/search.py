@@ -26,3 +26,10 @@ def search_words(text: str) -> str:
         return ""
     words = _segment(text[:500])
     return " ".join([text, *words]) if words else text
+
+
+def query_words(query: str) -> list[str]:
+    """The words a query must all match: its segmented words (not the query as typed, which would
+    demand the words side by side)."""
+    query = (query or "").strip().lower()
+    return list(_segment(query[:200])) if query else []

@@ -33,7 +33,7 @@ from .models import (
     ProviderService,
     Transaction,
 )
-from .search import search_words
+from .search import query_words, search_words
 
 __all__ = [
     "FetchResult",
@@ -322,7 +322,7 @@ def search_services(q: str = "") -> QuerySet[ProviderService]:
     """Active services whose code, names, summaries or provider match every word of the query
     (Thai words segmented with pythainlp, as they were when the service was published)."""
     found = ProviderService.objects.filter(active=True).select_related("provider__agency").order_by("code")
-    for word in search_words(q).split():
+    for word in query_words(q):
         found = found.filter(search_text__contains=word)
     return found
 

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from pracha.agencies.models import Agency
 from pracha.core.errors import PrachaError, render_message
+from pracha.core.queue import enqueue
 from pracha.identity.services import is_platform_admin, visible_agency_ids
 
-from . import batch, quality_view, services
+from . import batch, quality_runs, services
 from .forms import AccessRequestForm, DecisionForm, ExtractForm, MemberForm, RevokeForm
 from .hub_views import download
 from .models import AccessRequest, Classification, Grant, Member, Transaction
@@ -287,7 +288,29 @@ def transactions(request: HttpRequest) -> HttpResponse:
 
 
 def quality(request: HttpRequest) -> HttpResponse:
-    return render(request, "exchange/quality.html", {"report": quality_view.provider_scores()})
+    """Each provider's latest data-quality score and its weakest fields (counts only, public)."""
+    found = quality_runs.latest_runs()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            raise PermissionDenied
+        service = next((s for s in found if s.code == request.POST.get("service")), None)
+        if service is None or not services.is_agency_admin(request.user, service.provider.agency):
+            raise PermissionDenied
+        enqueue("exchange.quality_check", {"service": service.pk})
+        messages.success(request, _("The quality check is queued; the score updates when it has run."))
+        return redirect("exchange:quality")
+    rows = []
+    for s in found:
+        run = s.latest_quality
+        worst = []
+        if run is not None:
+            worst = sorted(run.report.get("fields", []), key=lambda f: (f["score"], f["field"]))[:5]
+            worst = [f for f in worst if f["score"] < 100]
+        may_check = request.user.is_authenticated and services.is_agency_admin(
+            request.user, s.provider.agency
+        )
+        rows.append({"service": s, "run": run, "worst": worst, "may_check": may_check})
+    return render(request, "exchange/quality.html", {"rows": rows})
 
 
 # --- Batch extracts -----------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ def _token(client, client_id: str, secret: str, scope: str = "exchange exchange.
     return answer.json()["access_token"]
 
 
-def grant(hub: Hub, code: str, *, purpose: str, fields: list[str], days: int = 30, start_days: int = -1) -> Grant:
+def grant(
+    hub: Hub, code: str, *, purpose: str, fields: list[str], days: int = 30, start_days: int = -1
+) -> Grant:
     """A request from the consumer, approved by the data owner's admin (through the services)."""
     now = timezone.now()
     req = services.request_access(
@@ -61,7 +63,10 @@ def grant(hub: Hub, code: str, *, purpose: str, fields: list[str], days: int = 3
 
 
 @pytest.fixture
-def hub(db, client, providers, make_agency, make_officer) -> Hub:
+def hub(db, client, settings, providers, make_agency, make_officer) -> Hub:
+    # Accounts and client secrets are hashed many times per test; the default hasher's cost is for
+    # production, not for this fixture (the token flow is the same with any hasher).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     platform = make_agency("DGA", kind="public_organization")
     hub_admin = make_officer("hub-admin", platform, role="platform_admin")
     consumer_agency = make_agency("MOC.DBD")

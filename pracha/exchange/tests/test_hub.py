@@ -71,7 +71,11 @@ def test_granted_call_answers_only_granted_fields(client, hub):
     answer = hub_get(client, hub, SSO, purpose="licence-check")
     assert set(answer.json()["data"]) == {"insured", "section"}
     tx = Transaction.objects.get(pk=answer.json()["transaction_id"])
-    assert tx.outcome == "ok" and tx.person_ref == person_ref(SOMCHAI) and tx.person_masked == "1-1017-XXXXX-XX-0"
+    assert (
+        tx.outcome == "ok"
+        and tx.person_ref == person_ref(SOMCHAI)
+        and tx.person_masked == "1-1017-XXXXX-XX-0"
+    )
     audit = last_audit(tx.pk)
     assert audit["action"] == "exchange.call" and audit["actor"] == f"client:{hub.client_id}"
     assert audit["person"] == person_ref(SOMCHAI)
@@ -144,12 +148,17 @@ def test_unknown_person_and_bad_input(client, hub):
 
 def test_platform_fetch_runs_the_same_checks(hub, agreements):
     with pytest.raises(PrachaError) as refused:
-        services.fetch(consumer_agency=hub.consumer_agency, service_code=POP, id_number=SOMCHAI, purpose="x-check")
+        services.fetch(
+            consumer_agency=hub.consumer_agency, service_code=POP, id_number=SOMCHAI, purpose="x-check"
+        )
     assert refused.value.code == "exchange_not_granted" and refused.value.status == 403
     grant(hub, POP, purpose="eservice-application", fields=["first_name", "address"])
     with pytest.raises(PrachaError) as refused:
         services.fetch(
-            consumer_agency=hub.consumer_agency, service_code=POP, id_number=SOMCHAI, purpose="eservice-application"
+            consumer_agency=hub.consumer_agency,
+            service_code=POP,
+            id_number=SOMCHAI,
+            purpose="eservice-application",
         )
     assert refused.value.code == "exchange_consent_required"
     consent.give(hub.citizen, "eservice.dopa.population_record", channel="eservice")
