@@ -1,0 +1,105 @@
+"""A world for the applications tests: the shipped agency registry and consent agreements, a citizen
+with an account (the provider systems know them), officers of the Department of Internal Trade (rice
+licence) and of another agency, and helpers that drive the real services and jobs."""
+
+from __future__ import annotations
+
+import functools
+import struct
+import zlib
+
+import pytest
+
+from pracha.agencies.geography import load_geography
+from pracha.agencies.registry import load_agencies
+from pracha.consent.agreements import load_agreements
+from pracha.core import queue
+from pracha.identity.models import Person, User
+
+PASSWORD = "correct-horse-battery"
+CITIZEN_ID = "1101700203450"  # สมชาย ใจดี: a demo citizen the provider systems hold
+
+
+def png_bytes(width: int = 8, height: int = 8) -> bytes:
+    """A real (tiny, grey) PNG image."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
+
+
+@functools.cache
+def pdf_bytes(text: str = "scan") -> bytes:
+    """A real one-page PDF (rendered once per text)."""
+    from weasyprint import HTML
+
+    return HTML(string=f"<p>{text}</p>").write_pdf()
+
+
+def upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+def run_jobs() -> list[str]:
+    """Run every due job as the worker would (without closing the test's connection)."""
+    done = []
+    while jobs := queue.claim(limit=50):
+        for job in jobs:
+            assert queue.run_job(job), job.last_error
+            done.append(job.kind)
+    return done
+
+
+@pytest.fixture
+def world(db):
+    load_geography()
+    load_agencies()
+    load_agreements()
+
+
+@pytest.fixture
+def citizen(world) -> User:
+    person = Person.objects.create(
+        kind=Person.Kind.CITIZEN,
+        id_number=CITIZEN_ID,
+        name_th="สมชาย ใจดี",
+        name_en="Somchai Jaidee",
+        phone="0812345678",
+        email="somchai@example.com",
+    )
+    return User.objects.create_user(username=CITIZEN_ID, password=PASSWORD, person=person, email=person.email)
+
+
+@pytest.fixture
+def dit(world):
+    from pracha.agencies.models import Agency
+
+    return Agency.objects.get(code="MOC.DIT")
+
+
+@pytest.fixture
+def dit_officers(dit, make_officer) -> dict[str, User]:
+    return {
+        "counter": make_officer("counter.dit", dit, role="counter_officer"),
+        "case": make_officer("officer.dit", dit, role="case_officer"),
+        "supervisor": make_officer("supervisor.dit", dit, role="supervisor"),
+    }
+
+
+@pytest.fixture
+def other_officer(world, make_officer) -> User:
+    from pracha.agencies.models import Agency
+
+    return make_officer("supervisor.doe", Agency.objects.get(code="MOL.DOE"), role="supervisor")
