@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +13,8 @@ import httpx
 import pytest
 
 from pracha.core.thai_id import is_valid_thai_id
-from pracha_providers.launcher import TEST_RECORDS
+from pracha_providers.demo import DEMO_PORTS, demo_config
+from pracha_providers.launcher import TEST_RECORDS, launch
 from pracha_providers.records import MALEE, PROVIDERS, SOMCHAI, person
 
 pytest_plugins = ("pracha_providers.testing",)  # the session-wide `providers` fixture
@@ -229,3 +231,36 @@ def test_seeding_is_deterministic_and_the_agencies_agree_on_people(tmp_path):
     agreeing = [r for r in doe_generated if r["id_number"] in by_id]
     assert len(agreeing) > 0.95 * len(doe_generated)
     assert by_id[person(4)[0].id_number]["birth_date"] == person(4)[0].birth_date.isoformat()
+
+
+def test_the_demo_keeps_its_ports_and_keys_across_restarts(tmp_path):
+    first = demo_config(tmp_path)
+    assert {name: p.url for name, p in first.items()} == {
+        name: f"http://127.0.0.1:{port}" for name, port in DEMO_PORTS.items()
+    }
+    assert demo_config(tmp_path) == first
+    assert len({p.api_key for p in first.values()}) == 3
+    assert (tmp_path / "providers.json").stat().st_mode & 0o777 == 0o600
+
+
+def _serve_error(db: Path, key: str | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "PRACHA_PROVIDER_KEY"}
+    command = [sys.executable, "-m", "pracha_providers", "sso", "serve", "--port", "0", "--db", str(db)]
+    done = subprocess.run(  # noqa: S603
+        command,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+        env={**env, "PRACHA_PROVIDER_KEY": key} if key else env,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    return done.stderr
+
+
+def test_a_provider_will_not_start_without_a_key_or_a_database(tmp_path):
+    with pytest.raises(ValueError, match="Unknown providers"), launch(["land_office"], tmp_path):
+        pass
+    assert "run `seed` first" in _serve_error(tmp_path / "none.sqlite3", key="k")
+    _seed("sso", tmp_path / "sso.sqlite3", 5)
+    assert "needs an API key" in _serve_error(tmp_path / "sso.sqlite3", key=None)
