@@ -30,7 +30,11 @@ class _Server(BaseApplication):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pracha_providers", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m pracha_providers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("name", choices=sorted(PROVIDERS))
     commands = parser.add_subparsers(dest="command", required=True)
     seeding = commands.add_parser("seed", help="(Re)create the database with demo and generated records")
