@@ -10,5 +10,6 @@ urlpatterns = [
     path("step-up/", views.step_up, name="step_up"),
     path("security/", views.security, name="security"),
     path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("security/activity/", views.activity, name="activity"),
     path("proofing/", views.proofing, name="proofing"),
 ]

@@ -19,12 +19,13 @@ from pracha.core.errors import PrachaError, render_message
 from . import totp
 from .assurance import (
     assurance_of,
+    assurance_required,
     has_totp,
     note_authentication,
     proof_against_registry,
 )
 from .forms import CodeForm, ConfirmCodeForm, RegistryCheckForm, SignInForm
-from .models import IAL, User
+from .models import IAL, Proofing, SignInContext, User
 
 PENDING = "identity_pending"
 # A pending password sign-in waits this long for its one-time code; five wrong codes end it.
@@ -221,3 +222,16 @@ def proofing(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@assurance_required(aal="AAL2")
+def activity(request: HttpRequest) -> HttpResponse:
+    """The account's sign-ins through Digital ID and its identity checks: sensitive, so AAL2."""
+    sign_ins = (
+        SignInContext.objects.filter(user=request.user)
+        .order_by("-created_at")
+        .values("created_at", "ial", "aal", "amr")[:20]
+    )
+    proofings = Proofing.objects.filter(person=request.user.person)[:20] if request.user.person else []
+    return render(request, "identity/activity.html", {"sign_ins": sign_ins, "proofings": proofings})
