@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from pracha.audit.models import AuditRecord
+from pracha.conftest import ARTIFACTS
 from pracha.payments import gateway, services
 from pracha.payments.models import Payment
 
@@ -92,6 +93,7 @@ def test_the_receipt_pdf_has_thai_text_words_and_buddhist_era_date(
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     text = pdf_text(response.content)
+    (ARTIFACTS / "payments-receipt.pdf").write_bytes(response.content)  # for people to look at
     for expected in (
         "ใบเสร็จรับเงิน", invoice.receipt.number, "กรมการค้าภายใน", "สมชาย ใจดี", "ค่าใบอนุญาต", "1,250.50",
         "หนึ่งพันสองร้อยห้าสิบบาทห้าสิบสตางค์", str(year_be()),
