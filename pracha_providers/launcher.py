@@ -125,7 +125,12 @@ def launch(
             db_path = base / f"{name}.sqlite3"
             if not db_path.exists():
                 seed(db_path, spec.records(records))
-            sock = _listening_socket(host, ports.get(name, 0))
+            try:
+                sock = _listening_socket(host, ports.get(name, 0))
+            except OSError as exc:
+                raise OSError(
+                    f"Provider {name} cannot listen on {host}:{ports.get(name, 0)} (port taken?): {exc}"
+                ) from exc
             stack.callback(sock.close)
             url = f"http://{host}:{sock.getsockname()[1]}"
             key = keys.get(name) or secrets.token_urlsafe(32)
