@@ -38,12 +38,17 @@ from django.utils.translation import gettext as _
 from pracha.agencies import services as agencies
 from pracha.agencies.models import Agency
 from pracha.audit.chain import record
+from pracha.consent import services as consent_services
 from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError, render_message
 from pracha.core.queue import enqueue, job
+from pracha.credentials import services as credentials
+from pracha.exchange import services as exchange
 from pracha.identity import services as identity
 from pracha.identity.models import Person, User
 from pracha.notify.services import notify_user
+from pracha.payments import services as payments
+from pracha.services import catalogue
 from pracha.workflow import messages as wf_messages
 from pracha.workflow import services as workflow
 from pracha.workflow.models import Case
@@ -78,21 +83,15 @@ SYSTEM_USERNAME = "system.applications"
 # --- The service definition ------------------------------------------------------------------------
 
 
-def _catalogue():
-    from pracha.services import catalogue
-
-    return catalogue
-
-
 def get_definition(code: str) -> Any:
     """The catalogue's current definition of a service (PrachaError unknown_service, 404)."""
-    return _catalogue().get_definition(code)
+    return catalogue.get_definition(code)
 
 
 def definition_of(app: Application) -> Any:
     """The service's definition for this application. The catalogue serves the current version of
     each service; the version the applicant started under is kept on the application (decision 0852)."""
-    return _catalogue().get_definition(app.service_code)
+    return catalogue.get_definition(app.service_code)
 
 
 def person_name(person: Person) -> str:
@@ -233,7 +232,7 @@ def start_draft(user: User, service_code: str) -> Application:
     ).first()
     if existing is not None:
         return existing
-    known = {k: v for k, v in (_catalogue().prefill(definition, person) or {}).items() if v not in (None, "")}
+    known = {k: v for k, v in (catalogue.prefill(definition, person) or {}).items() if v not in (None, "")}
     agency = agencies.get_agency(definition.agency)
     with transaction.atomic():
         app = Application.objects.create(
@@ -312,13 +311,13 @@ def page_errors(app: Application, index: int, definition: Any | None = None) -> 
     """The field errors of one wizard page (its required fields must be given to leave it)."""
     definition = definition or definition_of(app)
     names = page_fields(definition, index)
-    return dict(_catalogue().validate_application_data(definition, app.data, partial=True, fields=names))
+    return dict(catalogue.validate_application_data(definition, app.data, partial=True, fields=names))
 
 
 def form_errors(app: Application, definition: Any | None = None) -> dict[str, str]:
     """Every field error of the whole form ({field: code}); {} when it is complete and valid."""
     definition = definition or definition_of(app)
-    return dict(_catalogue().validate_application_data(definition, app.data, partial=False) or {})
+    return dict(catalogue.validate_application_data(definition, app.data, partial=False) or {})
 
 
 def first_incomplete_page(app: Application, definition: Any) -> int | None:
@@ -417,8 +416,9 @@ def agreement_code(spec: Any) -> str:
 
 
 def fetch_purpose(app: Application) -> str:
-    """What the fetch is for, as the hub's grant names it and the person's "my data" page shows it."""
-    return f"eservice:{app.service_code}"
+    """The purpose of a fetch, as the hub's grant names it and the person's "my data" page shows it:
+    the e-service's code (each service asks for its own grant: purpose limitation, decision 0853)."""
+    return app.service_code
 
 
 def fetch_document(app: Application, code: str, user: User, *, consent: bool) -> Document:
@@ -440,10 +440,9 @@ def fetch_document(app: Application, code: str, user: User, *, consent: bool) ->
         if own:
             raise PrachaError("no_id_number_for_fetch", fields={code: "no_id_number_for_fetch"})
         raise PrachaError("form_incomplete", fields={fetch.id_field: "service_form_required"})
-    from pracha.consent import services as consent
-    from pracha.exchange import services as exchange
-
-    if fetch.consent:
+    # Asked once: consent already in force for this record (another document, an earlier
+    # application) is not asked for again.
+    if fetch.consent and own and not consent_given(person, spec):
         if not consent:
             provider = provider_name(fetch.service)
             raise PrachaError(
@@ -452,8 +451,7 @@ def fetch_document(app: Application, code: str, user: User, *, consent: bool) ->
                 name=name,
                 agency=provider,
             )
-        if not consent_given(person, spec):
-            consent.give(person, agreement_code(spec), channel="web", actor=user)
+        consent_services.give(person, agreement_code(spec), channel="web", actor=user)
     try:
         result = exchange.fetch(
             consumer_agency=app.agency,
@@ -493,15 +491,11 @@ def fetch_document(app: Application, code: str, user: User, *, consent: bool) ->
 
 
 def consent_given(person: Person, spec: Any) -> bool:
-    from pracha.consent import services as consent
-
-    return bool(consent.has_consent(person, agreement_code(spec)))
+    return bool(consent_services.has_consent(person, agreement_code(spec)))
 
 
 def provider_name(service_code: str) -> str:
     """The agency that keeps the record an exchange service gives (for the consent question)."""
-    from pracha.exchange import services as exchange
-
     try:
         return str(exchange.get_service(service_code).provider.agency.name)
     except PrachaError:
@@ -526,8 +520,6 @@ def missing_documents(app: Application, definition: Any) -> list[Any]:
 
 def _invoice(app: Application, definition: Any, due: str) -> Any:
     """The open or paid invoice of the fees due at `due`, creating it the first time."""
-    from pracha.payments import services as payments
-
     fees = fees_due(definition, due, app.data)
     if not fees:
         return None
@@ -561,8 +553,6 @@ def submit_invoice(app: Application) -> Any:
 
 
 def invoices_of(app: Application) -> list[Any]:
-    from pracha.payments import services as payments
-
     return list(payments.invoices_for(app.subject).order_by("id"))
 
 
@@ -735,8 +725,6 @@ def _after_approval(app: Application) -> None:
 
 
 def _cancel_open_invoices(app: Application, user: User, reason: str) -> None:
-    from pracha.payments import services as payments
-
     for invoice in payments.invoices_for(app.subject).filter(status="open"):
         payments.cancel_invoice(invoice, actor=user, reason=reason or "application closed")
 
@@ -786,9 +774,7 @@ def issue(app: Application) -> str:
             _take(app, "finished", actor=system_user())
             _notify_done(app, definition, None)
             return "completed without a certificate"
-        from pracha.credentials import services as credentials
-
-        claims, labels = certificate_claims(app, definition)
+            claims, labels = certificate_claims(app, definition)
         today = timezone.now().astimezone(BANGKOK).date()
         credential = credentials.issue(
             agency=app.agency,
@@ -841,8 +827,6 @@ def _notify_done(app: Application, definition: Any, credential: Any) -> None:
 def credential_of(app: Application) -> Any:
     if not app.credential_id:
         return None
-    from pracha.credentials import services as credentials
-
     return credentials.credentials_for(app.subject).order_by("-id").first()
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from pracha.audit.chain import record_read
 from pracha.core.errors import PrachaError, render_message
+from pracha.payments import services as payments
 from pracha.workflow import services as workflow
 
 from . import forms, services
@@ -233,8 +234,6 @@ def _documents_page(request: HttpRequest, app: Application, definition, context:
 
 
 def _payment_page(request: HttpRequest, app: Application, definition, context: dict) -> HttpResponse:
-    from pracha.payments import services as payments
-
     invoice = services.submit_invoice(app)
     if invoice is None:
         return _go(app, context["next"])

@@ -103,3 +103,44 @@ def other_officer(world, make_officer) -> User:
     from pracha.agencies.models import Agency
 
     return make_officer("supervisor.doe", Agency.objects.get(code="MOL.DOE"), role="supervisor")
+
+
+@pytest.fixture
+def hub(world, providers, make_officer):
+    """The three provider systems published in the hub (as their agencies' admins would), and every
+    e-service's agency connected as a consumer with a grant per service (demo_data.connect_services)."""
+    import httpx
+
+    from pracha.agencies.models import Agency
+    from pracha.applications.demo_data import connect_services
+    from pracha.exchange import services as exchange
+    from pracha.exchange.directory import fields_from_openapi
+    from pracha.exchange.models import Member
+
+    admin = make_officer("hub.admin", Agency.objects.get(code="MOC.DIT"), role="platform_admin")
+    for running in providers.values():
+        agency = Agency.objects.get(code=running.agency_code)
+        member = exchange.register_member(
+            agency=agency,
+            code=f"{running.name.replace('_', '-')}-system",
+            name=f"{running.name} registry",
+            role=Member.Role.PROVIDER,
+            contact_email="it@example.go.th",
+            actor=admin,
+        )
+        member = exchange.decide_member(member, approve=True, actor=admin)
+        openapi = httpx.get(running.openapi_url).json()
+        exchange.publish_service(
+            provider=member,
+            code=running.service_code,
+            name_th=openapi["info"].get("x-title-th", openapi["info"]["title"]),
+            name_en=openapi["info"]["title"],
+            base_url=running.url,
+            api_key=running.api_key,
+            openapi=openapi,
+            fields=fields_from_openapi(openapi),
+            lawful_basis="consent",
+            consent_agreement=f"eservice.{running.service_code}",
+            actor=admin,
+        )
+    return connect_services(admin)
