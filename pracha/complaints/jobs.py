@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from pracha.core.queue import job
+from pracha.core.queue import batch, job
 
 log = logging.getLogger("pracha.complaints")
 
@@ -28,6 +28,15 @@ def route(payload: dict) -> None:
         log.warning("complaint %s to route no longer exists", payload["complaint_id"])
         return
     services.route(payload["complaint_id"])
+
+
+@batch("complaints.route")
+def route_many(payloads: list[dict]) -> None:
+    """Route a burst of filed complaints together (the worker falls back to `route` one by one if
+    this fails). Complaints deleted meanwhile or already routed are skipped."""
+    from . import services
+
+    services.route_many([p["complaint_id"] for p in payloads])
 
 
 @job("complaints.flag_duplicates")

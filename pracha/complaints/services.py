@@ -36,11 +36,11 @@ from django.utils.translation import gettext_lazy
 
 from pracha.agencies import services as agencies
 from pracha.agencies.models import ContactPoint, Subdistrict
-from pracha.audit.chain import record
+from pracha.audit.chain import Entry, append_many, object_ref, record
 from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError
 from pracha.core.masking import mask_text
-from pracha.core.queue import enqueue
+from pracha.core.queue import enqueue, enqueue_many
 from pracha.core.thai_dates import format_date
 from pracha.core.thai_id import is_valid_phone, normalize_phone
 from pracha.identity import services as identity
@@ -405,16 +405,20 @@ class _NoPrediction:
 
 
 def _classify(text: str) -> Any:
-    from .classifier import ModelNotFoundError, classify
+    return _classify_many([text])[0]
+
+
+def _classify_many(texts: list[str]) -> list[Any]:
+    from .classifier import ModelNotFoundError, classify_many
 
     # A missing or broken model must not hold complaints back: people triage them instead.
     try:
-        return classify(text)
+        return classify_many(texts)
     except ModelNotFoundError as exc:
         log.warning("no complaint classifier model, sending to human triage: %s", exc)
     except Exception:
         log.exception("the complaint classifier failed; sending to human triage")
-    return _NoPrediction()
+    return [_NoPrediction() for _ in texts]
 
 
 def decision_for(
@@ -488,6 +492,17 @@ def _case_limits(complaint: Complaint, decision: routing.Decision, now: dt.datet
     }
 
 
+def _unrouted(ids: list[int]) -> list[Complaint]:
+    """The complaints among `ids` that have no case yet, locked (in id order, so two workers routing
+    overlapping batches cannot deadlock)."""
+    return list(
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("subdistrict__district__province")
+        .filter(pk__in=ids, case__isnull=True)
+        .order_by("pk")
+    )
+
+
 def _lock(complaint: Complaint | int) -> Complaint:
     pk = complaint.pk if isinstance(complaint, Complaint) else complaint
     # Only the complaint's row is locked; its place comes along for routing's reasons (of="self":
@@ -516,8 +531,26 @@ def route(complaint: Complaint | int) -> Complaint:
             rules=routing.load_rules(),
             threshold=confidence_threshold(),
         )
-        _open_case(locked, decision)
+        _open_cases([locked], [decision])
         enqueue("complaints.flag_duplicates", {"complaint_id": locked.pk})
+    return locked
+
+
+def route_many(complaint_ids: list[int]) -> list[Complaint]:
+    """`route` for a burst of complaints in one transaction: one classification of all texts, one
+    insert of their cases, one append to the audit chain. Complaints already routed are skipped."""
+    with transaction.atomic():
+        locked = _unrouted(complaint_ids)
+        if not locked:
+            return []
+        rules, threshold = routing.load_rules(), confidence_threshold()
+        predictions = _classify_many([c.text for c in locked])
+        decisions = [
+            routing.decide(p, subdistrict=c.subdistrict, at=c.received_at, rules=rules, threshold=threshold)
+            for c, p in zip(locked, predictions, strict=True)
+        ]
+        _open_cases(locked, decisions)
+        enqueue_many("complaints.flag_duplicates", [{"complaint_id": c.pk} for c in locked])
     return locked
 
 
@@ -544,50 +577,78 @@ def route_to_triage(complaint: Complaint | int, why: str) -> Complaint:
             threshold=confidence_threshold(),
             subdistrict=locked.subdistrict,
         )
-        _open_case(locked, decision)
+        _open_cases([locked], [decision])
     return locked
 
 
-def _open_case(complaint: Complaint, decision: routing.Decision) -> None:
+_ROUTED_FIELDS = [
+    "categories",
+    "intent",
+    "intent_confidence",
+    "urgency",
+    "urgency_confidence",
+    "model_version",
+    "routing",
+    "routing_reason",
+    "agency",
+    "contact_point",
+    "case",
+]
+
+
+def _open_cases(complaints: list[Complaint], decisions: list[routing.Decision]) -> None:
+    """Open the workflow case of each complaint as decided, record it and tell the complainants."""
     now = timezone.now()
-    case = workflow.start_case(
+    cases = workflow.start_cases(
         PROCESS,
-        agency=decision.agency,
-        contact_point=decision.contact_point,
-        title=_title(complaint, decision.category),
-        applicant=complaint.complainant,
-        subject=complaint,
-        data={"tracking_code": complaint.tracking_code, "channel": complaint.channel},
-        time_limits=_case_limits(complaint, decision, now),
-        initial_state=None if decision.routed else "triage",
+        [
+            workflow.NewCase(
+                agency=decision.agency,
+                contact_point=decision.contact_point,
+                title=_title(complaint, decision.category),
+                applicant=complaint.complainant,
+                subject=complaint,
+                data={"tracking_code": complaint.tracking_code, "channel": complaint.channel},
+                time_limits=_case_limits(complaint, decision, now),
+                initial_state=None if decision.routed else "triage",
+            )
+            for complaint, decision in zip(complaints, decisions, strict=True)
+        ],
     )
-    complaint.categories = [[c, round(p, 4)] for c, p in decision.categories]
-    complaint.intent, complaint.intent_confidence = decision.intent[0], decision.intent[1] or None
-    complaint.urgency, complaint.urgency_confidence = decision.urgency[0], decision.urgency[1] or None
-    complaint.model_version = decision.model_version
-    complaint.routing = Complaint.Routing.ROUTED if decision.routed else Complaint.Routing.TRIAGE
-    complaint.routing_reason = decision.as_dict()
-    complaint.agency = decision.agency
-    complaint.contact_point = decision.contact_point
-    complaint.case = case
-    complaint.save()
-    record(
-        "complaints.routed",
-        complaint,
-        {
-            "status": decision.status,
-            "rule": decision.rule,
-            "category": decision.category,
-            "categories": complaint.categories[:3],
-            "model_version": decision.model_version,
-            "agency": decision.agency.code,
-            "contact_point": decision.contact_point.code,
-            "case": case.reference,
-        },
-    )
-    if not _workflow_tells(complaint):
-        subject, body = _routed_message(complaint, case)
-        notify_complainant(complaint, subject=subject, body=body)
+    entries = []
+    for complaint, decision, case in zip(complaints, decisions, cases, strict=True):
+        complaint.categories = [[c, round(p, 4)] for c, p in decision.categories]
+        complaint.intent, complaint.intent_confidence = decision.intent[0], decision.intent[1] or None
+        complaint.urgency, complaint.urgency_confidence = decision.urgency[0], decision.urgency[1] or None
+        complaint.model_version = decision.model_version
+        complaint.routing = Complaint.Routing.ROUTED if decision.routed else Complaint.Routing.TRIAGE
+        complaint.routing_reason = decision.as_dict()
+        complaint.agency = decision.agency
+        complaint.contact_point = decision.contact_point
+        complaint.case = case
+        entries.append(
+            Entry(
+                action="complaints.routed",
+                object_type=object_ref(complaint)[0],
+                object_id=object_ref(complaint)[1],
+                data={
+                    "status": decision.status,
+                    "rule": decision.rule,
+                    "category": decision.category,
+                    "categories": complaint.categories[:3],
+                    "model_version": decision.model_version,
+                    "agency": decision.agency.code,
+                    "contact_point": decision.contact_point.code,
+                    "case": case.reference,
+                },
+            )
+        )
+    Complaint.objects.bulk_update(complaints, _ROUTED_FIELDS)
+    append_many(entries)
+    for complaint, case in zip(complaints, cases, strict=True):
+        if not _workflow_tells(complaint):
+            subject, body = _routed_message(complaint, case)
+            notify_complainant(complaint, subject=subject, body=body)
 
 
 def _workflow_tells(complaint: Complaint) -> bool:

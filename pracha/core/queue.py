@@ -34,8 +34,10 @@ JobHandler = Callable[[dict], object]
 # Called after a failed attempt has been rolled back: (payload, error, gave_up). Lets a handler keep a
 # record of the failure (which its own rolled-back transaction could not) and react when the job dies.
 FailureHook = Callable[[dict, Exception, bool], object]
+BatchHandler = Callable[[list[dict]], object]
 _handlers: dict[str, JobHandler] = {}
 _failure_hooks: dict[str, FailureHook] = {}
+_batch_handlers: dict[str, BatchHandler] = {}
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,19 @@ def job(kind: str, on_failure: FailureHook | None = None) -> Callable[[JobHandle
     return register
 
 
+def batch(kind: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Also let the worker run the claimed jobs of `kind` together: `handler(payloads)` in one
+    transaction, when many are due at once (e.g. routing a burst of complaints). The single-job handler
+    stays the fallback: if the batch fails, each job runs alone, so one bad job cannot hold up the
+    others and each keeps its own attempts and errors."""
+
+    def register(func: BatchHandler) -> BatchHandler:
+        _batch_handlers[kind] = func
+        return func
+
+    return register
+
+
 def periodic(name: str, every_seconds: int) -> Callable[[Callable[[], object]], Callable[[], object]]:
     def register(func: Callable[[], object]) -> Callable[[], object]:
         _periodics[name] = Periodic(name, dt.timedelta(seconds=every_seconds), func)
@@ -73,20 +88,31 @@ def enqueue(kind: str, payload: dict | None = None, *, run_after: dt.datetime | 
     return Job.objects.create(kind=kind, payload=payload or {}, run_after=run_after or timezone.now())
 
 
+def enqueue_many(kind: str, payloads: list[dict]) -> list[Job]:
+    """`enqueue` for many jobs of one kind, in one insert."""
+    if kind not in _handlers:
+        raise LookupError(f"no job handler registered for {kind!r}")
+    now = timezone.now()
+    return Job.objects.bulk_create([Job(kind=kind, payload=p, run_after=now) for p in payloads])
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(limit: int = 10, me: str | None = None) -> list[Job]:
-    """Lease up to `limit` due jobs, including ones whose worker died (lease expired)."""
+def claim(limit: int = 10, me: str | None = None, kinds: list[str] | None = None) -> list[Job]:
+    """Lease up to `limit` due jobs (of `kinds`, if given), including ones whose worker died (lease
+    expired)."""
     now = timezone.now()
     with transaction.atomic():
         due = (
             Job.objects.select_for_update(skip_locked=True)
             .filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING], run_after__lte=now)
             .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-            .order_by("run_after", "id")[:limit]
         )
+        if kinds is not None:
+            due = due.filter(kind__in=kinds)
+        due = due.order_by("run_after", "id")[:limit]
         jobs, lost = [], []
         for j in due:
             # A job whose every attempt ended with its worker gone (it may be what kills the worker)
@@ -154,6 +180,43 @@ def run_job(j: Job) -> bool:
     return True
 
 
+def run_jobs(jobs: list[Job]) -> int:
+    """Run claimed jobs: those of a kind with a batch handler together, the rest one by one.
+    Returns how many succeeded."""
+    by_kind: dict[str, list[Job]] = {}
+    for j in jobs:
+        by_kind.setdefault(j.kind, []).append(j)
+    done = 0
+    for kind, group in by_kind.items():
+        handler = _batch_handlers.get(kind)
+        if handler is not None and len(group) > 1 and _run_batch(handler, group):
+            done += len(group)
+            continue
+        done += sum(run_job(j) for j in group)
+    return done
+
+
+def _run_batch(handler: BatchHandler, group: list[Job]) -> bool:
+    try:
+        with transaction.atomic():
+            handler([j.payload for j in group])
+            finished = timezone.now()
+            for j in group:
+                # A job another worker took over meanwhile: roll the whole batch back, run them alone.
+                if not _settle(j, status=Job.Status.DONE, finished_at=finished, locked_until=None):
+                    raise _TakenOver(j)
+    except Exception as exc:
+        log.warning("batch of %s %s jobs failed, running them one by one: %s", len(group), group[0].kind, exc)
+        for j in group:
+            j.status = Job.Status.RUNNING  # _settle may have changed the instances before the rollback
+        return False
+    return True
+
+
+class _TakenOver(Exception):
+    pass
+
+
 def run_due_periodics(now: dt.datetime | None = None) -> list[str]:
     """Run each periodic task whose time has come; the row lock makes one worker run it.
 
@@ -184,7 +247,13 @@ def run_due_periodics(now: dt.datetime | None = None) -> list[str]:
     return ran
 
 
-def work(*, once: bool = False, idle_sleep: float = 1.0, stop: Callable[[], bool] = lambda: False) -> int:
+def work(
+    *,
+    once: bool = False,
+    idle_sleep: float = 1.0,
+    stop: Callable[[], bool] = lambda: False,
+    batch_size: int = 50,
+) -> int:
     """The worker loop: periodic tasks, then due jobs. Returns the number of jobs run."""
     me, count = worker_id(), 0
     while not stop():
@@ -194,9 +263,12 @@ def work(*, once: bool = False, idle_sleep: float = 1.0, stop: Callable[[], bool
         except Exception:
             log.exception("periodic task failed")
         jobs = claim(me=me)
-        for j in jobs:
-            run_job(j)
-            count += 1
+        batchable = sorted({j.kind for j in jobs} & _batch_handlers.keys())
+        if batchable and batch_size > len(jobs):
+            # A burst of batchable jobs (e.g. complaints to route) is cheaper taken together.
+            jobs += claim(limit=batch_size - len(jobs), me=me, kinds=batchable)
+        run_jobs(jobs)
+        count += len(jobs)
         if once and not jobs:
             return count
         if not jobs:

@@ -10,6 +10,7 @@ notifications to the applicant commit together or not at all.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pracha.agencies import services as agencies
 from pracha.agencies.models import Agency, ContactPoint
-from pracha.audit.chain import record
+from pracha.audit.chain import Entry, append_many, object_ref, record
 from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError
 from pracha.identity import services as identity
@@ -135,7 +136,8 @@ def _clean_reason(reason: str | None) -> str:
     return reason
 
 
-def _next_reference(prefix: str, now: dt.datetime) -> str:
+def _next_references(prefix: str, now: dt.datetime, count: int = 1) -> list[str]:
+    """`count` consecutive reference numbers of this prefix and Buddhist-era year, in one counter bump."""
     year = now.astimezone(BANGKOK).year + 543  # Thai offices number their registers by B.E. year
     for _attempt in range(3):
         try:
@@ -143,9 +145,10 @@ def _next_reference(prefix: str, now: dt.datetime) -> str:
                 counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(
                     prefix=prefix, year=year
                 )
-                counter.last += 1
+                first = counter.last + 1
+                counter.last += count
                 counter.save(update_fields=["last"])
-                return f"{prefix}-{year}-{counter.last:06d}"
+                return [f"{prefix}-{year}-{n:06d}" for n in range(first, counter.last + 1)]
         except IntegrityError:
             continue  # another transaction created this year's counter first; lock theirs
     raise RuntimeError(f"could not number a case for {prefix}-{year}")
@@ -221,6 +224,21 @@ def _lock(case: Case) -> Case:
 # --- Starting and moving cases -------------------------------------------------------------------
 
 
+@dataclass
+class NewCase:
+    """One case to open with `start_cases` (the arguments of `start_case` but the process)."""
+
+    agency: Agency
+    title: str
+    contact_point: ContactPoint | None = None
+    actor: User | None = None
+    applicant: Person | None = None
+    subject: models.Model | tuple[str, str] | None = None
+    data: dict | None = None
+    time_limits: dict[str, dict] | None = None
+    initial_state: str | None = None
+
+
 def start_case(
     process_code: str,
     *,
@@ -238,71 +256,116 @@ def start_case(
     agency's main unit). `time_limits` replaces the definition's limit of some states ("case" for
     the whole case) for this case only, e.g. {"forwarded": {"amount": 2, "unit": "hours"}};
     `initial_state` may name one of the definition's `entry_states` instead of its initial state."""
-    title = (title or "").strip()
+    spec = NewCase(
+        agency=agency,
+        title=title,
+        contact_point=contact_point,
+        actor=actor,
+        applicant=applicant,
+        subject=subject,
+        data=data,
+        time_limits=time_limits,
+        initial_state=initial_state,
+    )
+    return start_cases(process_code, [spec])[0]
+
+
+def _checked(spec: NewCase, definition: Definition) -> NewCase:
+    """The spec with its title cleaned and its unit chosen; errors before anything is written."""
+    title = (spec.title or "").strip()
     if not title:
         raise PrachaError("validation_error", fields={"title": "required"})
+    contact_point = spec.contact_point
     if contact_point is None:
-        units = agencies.contact_points_of(agency.code)
+        units = agencies.contact_points_of(spec.agency.code)
         contact_point = units[0] if units else None
-    elif contact_point.agency_id != agency.pk:
-        raise ValueError(f"contact point {contact_point.code} is not a unit of {agency.code}")
+    elif contact_point.agency_id != spec.agency.pk:
+        raise ValueError(f"contact point {contact_point.code} is not a unit of {spec.agency.code}")
+    start_state = spec.initial_state or definition.initial_state
+    if start_state not in (definition.initial_state, *definition.entry_states):
+        raise ValueError(f"{definition.code} cannot start in {start_state!r}; add it to entry_states")
+    for key, limit in (spec.time_limits or {}).items():
+        if key != "case" and key not in definition.states:
+            raise ValueError(f"time_limits: {definition.code} has no state {key!r}")
+        TimeLimit.parse(limit)  # ValueError for a malformed limit
+    return dataclasses.replace(
+        spec, title=title[:300], contact_point=contact_point, initial_state=start_state
+    )
+
+
+def start_cases(process_code: str, specs: list[NewCase]) -> list[Case]:
+    """Open many cases of one process at once (e.g. a burst of complaints routed together): the same
+    rules, events, audit records and notifications as `start_case`, with one reference-counter bump,
+    one insert of the cases, one of their events and one append to the audit chain."""
+    if not specs:
+        return []
     version = current_version(process_code)
     definition = version.parsed()
-    start_state = initial_state or definition.initial_state
-    if start_state not in (definition.initial_state, *definition.entry_states):
-        raise ValueError(f"{process_code} cannot start in {start_state!r}; add it to entry_states")
-    for key, limit in (time_limits or {}).items():
-        if key != "case" and key not in definition.states:
-            raise ValueError(f"time_limits: {process_code} has no state {key!r}")
-        TimeLimit.parse(limit)  # ValueError for a malformed limit, before anything is written
-    subject_type, subject_id = _subject_ref(subject)
+    specs = [_checked(s, definition) for s in specs]
     with transaction.atomic():
         now = timezone.now()
-        case = Case(
-            process_version=version,
-            reference=_next_reference(definition.prefix, now),
-            title=title[:300],
-            agency=agency,
-            contact_point=contact_point,
-            applicant=applicant,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            data=data or {},
-            time_limits=time_limits or {},
-            opened_at=now,
+        references = _next_references(definition.prefix, now, len(specs))
+        cases = []
+        for spec, reference in zip(specs, references, strict=True):
+            subject_type, subject_id = _subject_ref(spec.subject)
+            case = Case(
+                process_version=version,
+                reference=reference,
+                title=spec.title,
+                agency=spec.agency,
+                contact_point=spec.contact_point,
+                applicant=spec.applicant,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                data=spec.data or {},
+                time_limits=spec.time_limits or {},
+                opened_at=now,
+            )
+            case.case_deadline = timing.deadline(now, _limit(case, "case", definition.time_limit))
+            case.case_alert_at = timing.alert_moment(case.case_deadline, definition.alert_before)
+            _enter_state(case, definition, spec.initial_state, now)
+            cases.append(case)
+        Case.objects.bulk_create(cases)
+        CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case=case,
+                    action="start",
+                    to_state=case.state,
+                    actor=spec.actor,
+                    actor_label=_actor_label(spec.actor),
+                    at=now,
+                    data={
+                        "process": version.code,
+                        "version": version.version,
+                        "contact_point": getattr(spec.contact_point, "code", ""),
+                    },
+                )
+                for case, spec in zip(cases, specs, strict=True)
+            ]
         )
-        case.case_deadline = timing.deadline(now, _limit(case, "case", definition.time_limit))
-        case.case_alert_at = timing.alert_moment(case.case_deadline, definition.alert_before)
-        _enter_state(case, definition, start_state, now)
-        case.save()
-        CaseEvent.objects.create(
-            case=case,
-            action="start",
-            to_state=case.state,
-            actor=actor,
-            actor_label=_actor_label(actor),
-            at=now,
-            data={
-                "process": version.code,
-                "version": version.version,
-                "contact_point": getattr(contact_point, "code", ""),
-            },
+        append_many(
+            [
+                Entry(
+                    action="workflow.case_started",
+                    object_type=object_ref(case)[0],
+                    object_id=object_ref(case)[1],
+                    data={
+                        "reference": case.reference,
+                        "process": version.code,
+                        "version": version.version,
+                        "agency": spec.agency.code,
+                        "state": case.state,
+                        "subject": [case.subject_type, case.subject_id],
+                    },
+                    actor=_actor_ref(spec.actor),
+                )
+                for case, spec in zip(cases, specs, strict=True)
+            ]
         )
-        record(
-            "workflow.case_started",
-            case,
-            {
-                "reference": case.reference,
-                "process": version.code,
-                "version": version.version,
-                "agency": agency.code,
-                "state": case.state,
-                "subject": [subject_type, subject_id],
-            },
-            actor=_actor_ref(actor),
-        )
-        _notify_applicant(case, messages.case_opened(case))
-    return case
+        for case in cases:
+            _notify_applicant(case, messages.case_opened(case))
+    return cases
 
 
 def roles_for(case: Case, user: User) -> set[str]:

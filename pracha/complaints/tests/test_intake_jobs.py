@@ -89,6 +89,33 @@ def test_routing_twice_changes_nothing(places):
 
 
 @pytest.mark.django_db
+def test_a_burst_is_routed_in_one_batch_like_one_by_one(places, classifier):
+    """The worker routes a burst together (one classification, one insert of cases, one audit append):
+    each complaint ends as routing it alone would leave it, and an already routed one is skipped."""
+    texts = [TEXT, "ไฟฟ้าดับทั้งซอยตั้งแต่เมื่อคืน", "ขยะไม่มีคนมาเก็บหลายวันแล้ว ส่งกลิ่นเหม็น"]
+    burst = [file(text=text, subdistrict_code="120101") for text in texts * 2]
+    alone = services.route(burst[0])
+    assert queue.work(once=True) == 2 * len(burst)  # the route jobs, then the duplicate checks
+    assert Case.objects.count() == len(burst)
+    references = set()
+    for complaint in burst:
+        complaint.refresh_from_db()
+        case = complaint.case
+        assert case is not None and case.subject_id == str(complaint.pk)
+        assert (complaint.agency, complaint.contact_point) == (case.agency, case.contact_point)
+        assert case.state == ("forwarded" if complaint.routing == Complaint.Routing.ROUTED else "triage")
+        assert complaint.model_version and complaint.categories
+        assert routed_entries(complaint) == 1
+        references.add(case.reference)
+    assert len(references) == len(burst)
+    assert burst[0].case_id == alone.case_id
+    same = [c.routing_reason["rule"] for c in burst[1:3]], [c.routing_reason["rule"] for c in burst[4:6]]
+    assert same[0] == same[1]  # the same text and place are decided alike alone or in a batch
+    assert Job.objects.filter(kind="complaints.flag_duplicates").count() == len(burst)
+    assert not Job.objects.exclude(status="done").exists()
+
+
+@pytest.mark.django_db
 def test_a_dead_worker_loses_no_complaint_and_routes_none_twice(places, clock):
     complaint = file()
     (by_a,) = route_jobs(me="worker-a")  # ... and worker A dies before routing it

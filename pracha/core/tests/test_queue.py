@@ -40,6 +40,7 @@ def handlers(monkeypatch):
     """Test job kinds and periodic tasks, registered for this test only (the real ones stay out)."""
     monkeypatch.setattr(queue, "_handlers", {})
     monkeypatch.setattr(queue, "_failure_hooks", {})
+    monkeypatch.setattr(queue, "_batch_handlers", {})
     monkeypatch.setattr(queue, "_periodics", {})
     failures = {"left": 0}
 
@@ -241,6 +242,41 @@ def test_work_once_runs_what_is_due_and_returns(handlers, clock):
     assert queue.work(once=True) == 12
     assert Job.objects.filter(status="done").count() == 12
     assert Job.objects.get(status="queued").payload == {"n": 99}
+
+
+def test_a_burst_of_batchable_jobs_runs_together(handlers, clock):
+    batches = []
+
+    @queue.batch("tests.write")
+    def write_many(payloads: list[dict]) -> None:
+        batches.append(sorted(p["n"] for p in payloads))
+        for p in payloads:
+            queue._handlers["tests.write"](p)
+
+    for n in range(30):
+        queue.enqueue("tests.write", {"n": n})
+    assert queue.work(once=True, batch_size=25) == 30
+    # The first claim takes 10, tops up to 25 with more of the batchable kind; the rest come next.
+    assert batches == [list(range(25)), list(range(25, 30))]
+    assert Job.objects.filter(status="done").count() == 30 and all(ran(n) for n in range(30))
+
+
+def test_a_failing_batch_falls_back_to_one_job_at_a_time(handlers, clock):
+    @queue.batch("tests.write")
+    def write_many(payloads: list[dict]) -> None:
+        for p in payloads:
+            queue._handlers["tests.write"](p)
+        handlers["left"] = 1  # then, alone, the first job fails once more and is retried later
+        raise Boom("the batch failed after writing")
+
+    for n in range(3):
+        queue.enqueue("tests.write", {"n": n})
+    assert queue.work(once=True) == 3
+    # The batch's writes were rolled back; each job then ran alone with its own outcome.
+    assert [ran(n) for n in range(3)] == [False, True, True]
+    failed = Job.objects.get(payload={"n": 0})
+    assert failed.status == "queued" and failed.attempts == 1 and "handler failed for 0" in failed.last_error
+    assert Job.objects.filter(status="done").count() == 2
 
 
 # --- periodic tasks ---------------------------------------------------------------------------------
