@@ -18,5 +18,4 @@ ERROR_MESSAGES = {
     "service_form_invalid_format": _("This is not in the expected form (e.g. an e-mail or web address)."),
     "service_form_unknown_field": _("This service's form has no such field."),
     "service_form_invalid": _("This value is not valid."),
-    "service_search_too_long": _("Search with at most %(max)s characters."),
 }

@@ -10,6 +10,7 @@ from pracha.portal.fonts import FONT_DIR, FONT_FILE
 from .catalogue import ServiceDefinition
 from .presentation import manual
 
+SARA_AM, NIKHAHIT, SARA_AA = "\u0e33", "\u0e4d", "\u0e32"
 _rendered: dict[tuple[str, str, str], bytes] = {}
 KEEP = 64
 
@@ -33,4 +34,8 @@ def _render(service: ServiceDefinition, lang: str) -> bytes:
             "services/manual_pdf.html",
             {"m": manual(service), "font_url": (FONT_DIR / FONT_FILE).as_uri(), "LANG": lang},
         )
+    # The font draws sara am (ำ) as nikhahit + sara aa, and the PDF's text map can give a glyph only
+    # one character: left composed, every sara aa of the document would be read back (copied,
+    # searched, read aloud) as sara am. Written decomposed, each glyph maps to its own character.
+    html = html.replace(SARA_AM, NIKHAHIT + SARA_AA)
     return HTML(string=html, base_url=str(FONT_DIR)).write_pdf()
