@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -266,6 +268,38 @@ def queue(user: User, filters: QueueFilters | None = None, now: dt.datetime | No
         "case__assigned_officer",
         "subdistrict__district__province",
     ).order_by(F("case__due_at").asc(nulls_last=True), "case__opened_at", "id")
+
+
+def queue_count(user: User, filters: QueueFilters | None = None, now: dt.datetime | None = None) -> int:
+    """How many complaints `queue` lists. When only the case's own filters are set, the count comes from
+    the workflow's cases alone (every complaint case has its one complaint): an index-only walk of the
+    agency's open queue instead of a join per row, which took ~200 ms at 9,000 open complaints."""
+    f = filters or QueueFilters()
+    if f.category or f.channel or f.urgency or f.place.strip() or f.q.strip() or f.duplicates:
+        return queue(user, f, now).count()
+    require_officer(user)
+    return workflow.count_queue(
+        user,
+        process=intake.PROCESS,
+        state=f.state,
+        overdue=f.overdue,
+        status=f.status if f.status in ("open", "closed", "all") else "open",
+        assigned=f.assigned if f.assigned in ("me", "unassigned") else "",
+        contact_point=f.unit,
+        now=now,
+    )
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count (from `queue_count`) instead of counting the joined rows."""
+
+    def __init__(self, object_list, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def row(complaint: Complaint, now: dt.datetime | None = None) -> dict:

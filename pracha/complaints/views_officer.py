@@ -7,7 +7,6 @@ from __future__ import annotations
 import plotly
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -67,7 +66,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         return refused
     filters = filters_from(request.GET)
     now = timezone.now()
-    paginator = Paginator(officer.queue(request.user, filters, now), officer.PAGE_SIZE)
+    paginator = officer.CountedPaginator(
+        officer.queue(request.user, filters, now),
+        officer.PAGE_SIZE,
+        officer.queue_count(request.user, filters, now),
+    )
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
