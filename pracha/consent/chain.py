@@ -80,11 +80,26 @@ class VerifyResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _records(person_id: int | None, chunk: int) -> Iterator[ConsentRecord]:
+_FIELDS = (
+    "pk",
+    "person_id",
+    "seq",
+    "agreement_code",
+    "agreement_version",
+    "action",
+    "channel",
+    "at",
+    "actor",
+)
+_FIELDS += ("reason", "prev_hash", "hash")
+
+
+def _records(person_id: int | None, chunk: int) -> Iterator[tuple]:
+    """Rows as tuples in chain order (model instances would cost more than the hashing)."""
     records = ConsentRecord.objects.order_by("person_id", "seq")
     if person_id is not None:
         records = records.filter(person_id=person_id)
-    return records.iterator(chunk_size=chunk)
+    return records.values_list(*_FIELDS).iterator(chunk_size=chunk)
 
 
 def verify(person_id: int | None = None, chunk: int = 5000) -> VerifyResult:
@@ -94,37 +109,38 @@ def verify(person_id: int | None = None, chunk: int = 5000) -> VerifyResult:
     heads = (
         ConsentHead.objects.all() if person_id is None else ConsentHead.objects.filter(person_id=person_id)
     )
-    head_of = {h.person_id: (h.seq, h.hash) for h in heads}
-    # The latest revision per person and agreement as the chain says, to check the current-state rows.
-    latest: dict[tuple[int, str], ConsentRecord] = {}
-    person, last, prev, broken = None, 0, GENESIS, False
+    head_of = {pid: (seq, h) for pid, seq, h in heads.values_list("person_id", "seq", "hash")}
+    # The latest revision per person and agreement as the chain says: (pk, given, version, at).
+    latest: dict[tuple[int, str], tuple] = {}
     chains: dict[int, tuple[int, str]] = {}
-
-    def close(pid: int) -> None:
-        chains[pid] = (last, prev)
-
-    for rec in _records(person_id, chunk):
-        if rec.person_id != person:
+    person, last, prev, broken = None, 0, GENESIS, False
+    sha256 = hashlib.sha256
+    for pk, pid, seq, code, version, action, channel, at, actor, reason, prev_hash, h in _records(
+        person_id, chunk
+    ):
+        if pid != person:
             if person is not None:
-                close(person)
-            person, last, prev, broken = rec.person_id, 0, GENESIS, False
+                chains[person] = (last, prev)
+            person, last, prev, broken = pid, 0, GENESIS, False
             result.people += 1
         result.records += 1
-        latest[(rec.person_id, rec.agreement_code)] = rec
+        latest[(pid, code)] = (pk, action == ConsentRecord.Action.GIVEN, version, at)
         if broken:
             continue
-        if rec.seq != last + 1:
-            result.problems.append(f"person {person}: record #{last + 1} is missing (next is #{rec.seq})")
+        if seq != last + 1:
+            result.problems.append(f"person {pid}: record #{last + 1} is missing (next is #{seq})")
             broken = True
-        elif rec.prev_hash != prev:
-            result.problems.append(f"person {person}: record #{rec.seq} does not follow record #{last}")
+        elif prev_hash != prev:
+            result.problems.append(f"person {pid}: record #{seq} does not follow record #{last}")
             broken = True
-        elif hash_of(rec) != rec.hash:
-            result.problems.append(f"person {person}: record #{rec.seq} was altered")
-            broken = True
-        last, prev = rec.seq, rec.hash
+        else:
+            text = _encode([pid, seq, code, version, action, channel, stamp(at), actor, reason, prev_hash])
+            if sha256(text.encode()).hexdigest() != h:
+                result.problems.append(f"person {pid}: record #{seq} was altered")
+                broken = True
+        last, prev = seq, h
     if person is not None:
-        close(person)
+        chains[person] = (last, prev)
 
     for pid in sorted(set(chains) | set(head_of)):
         chain_end, head = chains.get(pid, (0, GENESIS)), head_of.get(pid)
@@ -137,27 +153,15 @@ def verify(person_id: int | None = None, chunk: int = 5000) -> VerifyResult:
         elif head != chain_end:
             result.problems.append(f"person {pid}: record #{chain_end[0]} does not match the head")
 
-    current = (
-        CurrentConsent.objects.all()
-        if person_id is None
-        else CurrentConsent.objects.filter(person_id=person_id)
-    )
+    current = CurrentConsent.objects.all()
+    if person_id is not None:
+        current = current.filter(person_id=person_id)
     seen = set()
-    for state in current.iterator(chunk_size=chunk):
-        key = (state.person_id, state.agreement_code)
-        seen.add(key)
-        rec = latest.get(key)
-        if (
-            rec is None
-            or state.record_id != rec.pk
-            or state.given != (rec.action == ConsentRecord.Action.GIVEN)
-            or state.version != rec.agreement_version
-            or state.at != rec.at
-        ):
-            result.problems.append(
-                f"person {state.person_id}: current consent to {state.agreement_code} "
-                "is not the latest record"
-            )
+    columns = ("person_id", "agreement_code", "record_id", "given", "version", "at")
+    for pid, code, record_id, given, version, at in current.values_list(*columns).iterator(chunk_size=chunk):
+        seen.add((pid, code))
+        if latest.get((pid, code)) != (record_id, given, version, at):
+            result.problems.append(f"person {pid}: current consent to {code} is not the latest record")
     for pid, code in sorted(set(latest) - seen):
         result.problems.append(f"person {pid}: no current consent row for {code}")
     result.ok = not result.problems

@@ -48,11 +48,12 @@ class FakeHub:
 
 
 @pytest.fixture
-def hub():
+def hub(monkeypatch):
+    """The fake as the only source (the real exchange app registers its own in ready())."""
+    monkeypatch.setattr(services, "_sources", [])
     fake = FakeHub()
     services.register_data_use_source(fake)
-    yield fake
-    services.unregister_data_use_source(fake)
+    return fake
 
 
 @pytest.fixture
@@ -105,6 +106,19 @@ def test_uses_are_paged(signed_in, citizen, hub):
     past_end = signed_in.get(URL, {"page": 99}).content.decode()
     assert "ตรวจสอบคำขอ #0" in past_end
     assert signed_in.get(URL, {"page": "x"}).status_code == 200
+
+
+def test_several_sources_merge_into_exact_pages(citizen, hub):
+    second = FakeHub()
+    services.register_data_use_source(second)
+    services.register_data_use_source(second)  # a second ready() changes nothing
+    hub.add(citizen.person, 7)
+    second.add(citizen.person, 6, agency="กรมการจัดหางาน")
+    everything, total = services.data_uses(citizen.person, 0, 100)
+    assert total == 13 and [u.at for u in everything] == sorted((u.at for u in everything), reverse=True)
+    for offset in (0, 4, 8, 12):
+        page, count = services.data_uses(citizen.person, offset, 4)
+        assert count == 13 and page == everything[offset : offset + 4]
 
 
 def test_empty_states(signed_in, hub):
