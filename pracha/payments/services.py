@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 
 import segno
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -276,22 +276,35 @@ def qr_png(invoice: Invoice, scale: int = 8) -> bytes:
 # --- Settlement ---------------------------------------------------------------------------------
 
 
+_BUMP_SEQUENCE = (
+    f'UPDATE "{ReceiptSequence._meta.db_table}" SET "last" = "last" + 1 '  # noqa: S608 (names from the model)
+    'WHERE "agency_id" = %s AND "year_be" = %s RETURNING "last"'
+)
+
+
 def _next_receipt_number(agency: Agency, at: dt.datetime) -> str:
     """AGENCY-2569-000001: numbered on per agency and Buddhist-era year, without gaps, as receipt books
-    are. The sequence row is locked, which serialises only payments of one agency."""
+    are. The UPDATE locks the agency's sequence row until the payment commits, so a payment that rolls
+    back leaves no gap; it serialises only payments of one agency, and takes one round trip."""
     year = timezone.localtime(at).year + 543
-    sequence, _ = ReceiptSequence.objects.select_for_update().get_or_create(agency=agency, year_be=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{agency.code}-{year}-{sequence.last:06d}"
+    with connection.cursor() as cursor:
+        cursor.execute(_BUMP_SEQUENCE, [agency.pk, year])
+        row = cursor.fetchone()
+        if row is None:  # the agency's first receipt this year
+            ReceiptSequence.objects.get_or_create(agency=agency, year_be=year)
+            cursor.execute(_BUMP_SEQUENCE, [agency.pk, year])
+            row = cursor.fetchone()
+    return f"{agency.code}-{year}-{row[0]:06d}"
 
 
 def settle(invoice: Invoice, payment: Payment, *, actor: str | None = None) -> Receipt:
-    """Mark a locked invoice paid by this payment: receipt, audit record and the `payments.settled`
-    job, all in the caller's transaction."""
+    """Mark a locked invoice paid by this payment: the `payments.settled` job, the receipt and the audit
+    record, all in the caller's transaction. The shared locks (the agency's receipt sequence, then the
+    audit chain's head) are taken last, so they are held for as short a time as possible."""
     now = timezone.now()
     invoice.status, invoice.paid_at = Invoice.Status.PAID, payment.paid_at
     invoice.save(update_fields=["status", "paid_at"])
+    enqueue("payments.settled", {"invoice_id": invoice.pk})
     receipt = Receipt.objects.create(
         number=_next_receipt_number(invoice.agency, now), invoice=invoice, payment=payment, issued_at=now
     )
@@ -301,7 +314,6 @@ def settle(invoice: Invoice, payment: Payment, *, actor: str | None = None) -> R
         {"payment": payment.gateway_transaction_id, "amount": str(payment.amount), "receipt": receipt.number},
         actor=actor,
     )
-    enqueue("payments.settled", {"invoice_id": invoice.pk})
     return receipt
 
 
