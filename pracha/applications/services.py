@@ -502,6 +502,24 @@ def provider_name(service_code: str) -> str:
         return service_code
 
 
+def fetched_rows(doc: Document) -> list[tuple[str, str]]:
+    """What a fetched document holds, as (label, value) in the active language: the provider's own
+    field names from the exchange directory; an address is one line."""
+    try:
+        service = exchange.get_service(doc.exchange_service)
+    except PrachaError:
+        service = None
+    rows = []
+    for name, value in doc.fetched_data.items():
+        if isinstance(value, dict):
+            value = " ".join(str(v) for v in value.values() if v not in (None, ""))
+        elif isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        label = service.field_label(name) if service is not None else name
+        rows.append((label or name, "" if value is None else str(value)))
+    return rows
+
+
 def remove_document(app: Application, code: str, *, actor: User) -> None:
     _require_editable(app)
     with transaction.atomic():
@@ -774,7 +792,7 @@ def issue(app: Application) -> str:
             _take(app, "finished", actor=system_user())
             _notify_done(app, definition, None)
             return "completed without a certificate"
-            claims, labels = certificate_claims(app, definition)
+        claims, labels = certificate_claims(app, definition)
         today = timezone.now().astimezone(BANGKOK).date()
         credential = credentials.issue(
             agency=app.agency,

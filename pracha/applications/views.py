@@ -178,6 +178,9 @@ def _documents_context(app: Application, definition) -> list[dict]:
                 "name": forms.local(spec.name),
                 "help": forms.local(spec.help) if spec.help else "",
                 "doc": have.get(spec.code),
+                "fetched": services.fetched_rows(have[spec.code])
+                if spec.code in have and have[spec.code].source == "fetched"
+                else [],
                 "accept": ", ".join(a.upper() for a in spec.accept),
                 "accept_attr": ",".join(f".{a}" for a in spec.accept),
                 "fetch": fetch,
@@ -370,7 +373,14 @@ def _status_page(request: HttpRequest, app: Application, error: dict | None = No
 
 def _named_documents(app: Application, definition) -> list[dict]:
     names = {d.code: forms.local(d.name) for d in definition.documents}
-    return [{"doc": d, "name": names.get(d.code, d.code)} for d in services.current_documents(app).values()]
+    return [
+        {
+            "doc": d,
+            "name": names.get(d.code, d.code),
+            "fetched": services.fetched_rows(d) if d.source == "fetched" else [],
+        }
+        for d in services.current_documents(app).values()
+    ]
 
 
 def _last_send_back(app: Application) -> str:
