@@ -28,7 +28,7 @@ from django.utils import timezone
 from pracha.audit.chain import record
 from pracha.core.errors import PrachaError
 
-from .models import IAL, Person, Proofing, User
+from .models import IAL, Person, Proofing, TotpDevice, User
 
 IAL_ORDER = [IAL.IAL1, IAL.IAL2_1, IAL.IAL2_2, IAL.IAL2_3]
 AAL_ORDER = ["AAL1", "AAL2"]
@@ -77,8 +77,7 @@ def parse_acr_values(value: str) -> list[tuple[str | None, str | None]]:
 
 
 def has_totp(user: User) -> bool:
-    device = getattr(user, "totp", None) if user.is_authenticated else None
-    return bool(device and device.confirmed_at)
+    return user.is_authenticated and TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 
 def assurance_of(user: User, request: HttpRequest | None = None) -> Assurance:
