@@ -44,7 +44,8 @@ from pracha.audit.chain import record
 from pracha.core.errors import PrachaError
 from pracha.core.masking import mask_id
 from pracha.identity.models import Person, Role, User
-from pracha.identity.services import is_platform_admin, roles_in_agency
+from pracha.identity.services import is_platform_admin, roles_in_agency, user_of_person
+from pracha.notify.services import notify_user
 
 from . import keys
 from .models import Credential, CredentialKey
@@ -299,12 +300,33 @@ def revoke(credential: Credential, *, actor: User | None, reason: str) -> Creden
             {"reason": locked.revocation_reason, "agency": locked.agency.code},
             actor.username if actor else None,
         )
+        _tell_holder_of_revocation(locked)
     credential.revoked_at, credential.revoked_by, credential.revocation_reason = (
         locked.revoked_at,
         locked.revoked_by,
         locked.revocation_reason,
     )
     return credential
+
+
+def _tell_holder_of_revocation(credential: Credential) -> None:
+    holder_user = user_of_person(credential.holder_id) if credential.holder_id else None
+    if holder_user is None:
+        return
+    title = {"th": credential.title_th, "en": credential.title_en or credential.title_th}
+    notify_user(
+        holder_user,
+        subject={"th": f"{title['th']} ถูกเพิกถอน", "en": f"Your {title['en']} has been revoked"},
+        body={
+            "th": f"{credential.agency.name_th} เพิกถอน{title['th']} รหัสตรวจสอบ {credential.public_id} "
+            f"เหตุผล: {credential.revocation_reason} ดูรายละเอียดได้ที่ {credential.verification_url}",
+            "en": f"{credential.agency.name_en or credential.agency.name_th} revoked your {title['en']} "
+            f"(verification ID {credential.public_id}). Reason: {credential.revocation_reason}. "
+            f"Details: {credential.verification_url}",
+        },
+        related=credential,
+        agency=credential.agency,
+    )
 
 
 # --- Verifying ----------------------------------------------------------------------------------------

@@ -178,3 +178,18 @@ def test_revoke_page_needs_a_supervisor_of_the_agency(client, issue, dit, make_o
     done = client.post(url, {"reason": "ใบอนุญาตออกโดยผิดหลง"})
     assert done.status_code == 302
     assert services.verify_id(credential.public_id).result == "revoked"
+
+
+def test_holder_is_told_of_a_revocation_and_citizens_have_no_officer_list(
+    client, issue, dit, holder_user, make_officer
+):
+    from pracha.notify.models import Notification
+
+    holder_user.email = "somsri@example.com"
+    holder_user.save()
+    credential = issue()
+    services.revoke(credential, actor=make_officer("sup", dit, role="supervisor"), reason="เลิกกิจการ")
+    told = Notification.objects.filter(user=holder_user)
+    assert told.exists() and "เลิกกิจการ" in told.first().body
+    client.force_login(holder_user)
+    assert client.get(reverse("credentials:officer_list")).status_code == 403
