@@ -22,7 +22,7 @@ from pracha.core.thai_id import id_problem, normalize_id
 from pracha.identity.models import Person, Role, User
 from pracha.identity.services import is_platform_admin, roles_in_agency, visible_agency_ids
 
-from .calls import Caller, FetchResult, call, parse_fields, person_ref
+from .calls import Caller, FetchResult, call, forget_grants, parse_fields, person_ref
 from .models import (
     AccessRequest,
     BatchExtract,
@@ -156,6 +156,7 @@ def set_member_suspended(member: Member, *, suspended: bool, actor: User, reason
             _actor(actor),
         )
     _member_cache.clear()
+    forget_grants()
     return member
 
 
@@ -315,6 +316,7 @@ def publish_service(
             },
             _actor(actor),
         )
+    forget_grants()
     return service
 
 
@@ -425,6 +427,7 @@ def decide_request(
             {"status": req.status, "reason": req.decision_reason, "grant": grant.pk if grant else None},
             _actor(actor),
         )
+    forget_grants()
     return grant
 
 
@@ -437,6 +440,7 @@ def revoke_grant(grant: Grant, *, actor: User, reason: str) -> Grant:
         grant.revoked_at, grant.revoked_by, grant.revoke_reason = timezone.now(), actor, reason.strip()
         grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
         record("exchange.grant_revoked", grant, {"reason": grant.revoke_reason}, _actor(actor))
+    forget_grants()
     return grant
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pracha.agencies.models import Agency
 from pracha.exchange import services
+from pracha.exchange.calls import forget_grants
 from pracha.exchange.directory import fields_from_openapi
 from pracha.exchange.models import Grant, Member, ProviderService
 from pracha.identity.models import Person, User
@@ -67,6 +68,9 @@ def hub(db, client, settings, providers, make_agency, make_officer) -> Hub:
     # Accounts and client secrets are hashed many times per test; the default hasher's cost is for
     # production, not for this fixture (the token flow is the same with any hasher).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Per-process caches keyed by primary keys, which another test's rolled-back rows may have had.
+    forget_grants()
+    services._member_cache.clear()
     platform = make_agency("DGA", kind="public_organization")
     hub_admin = make_officer("hub-admin", platform, role="platform_admin")
     consumer_agency = make_agency("MOC.DBD")

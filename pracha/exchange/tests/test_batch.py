@@ -8,8 +8,6 @@ import io
 import json
 import sqlite3
 
-import pytest
-
 from pracha.consent import services as consent
 from pracha.core.queue import claim, run_job
 from pracha.exchange import batch

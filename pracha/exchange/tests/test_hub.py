@@ -189,3 +189,25 @@ def test_my_data_lists_every_use_and_the_audit_chain_verifies(client, hub, capsy
     call_command("audit", "verify")
     assert "audit chain OK" in capsys.readouterr().out
     assert AuditRecord.objects.filter(action__startswith="exchange.").count() >= 2
+
+
+def test_concurrent_calls_share_commits_and_keep_the_chain(transactional_db, hub):
+    """Calls answered at once in one process are recorded together (group commit), each before it
+    is answered; the audit chain stays whole."""
+    from django.test import Client
+
+    from pracha.audit.chain import verify
+    from pracha.testing import in_threads, needs_postgres
+
+    needs_postgres()
+    grant(hub, SSO, purpose="licence-check", fields=["insured"])
+
+    def one(i: int) -> int:
+        answer = hub_get(Client(), hub, SSO, purpose="licence-check")
+        assert Transaction.objects.filter(pk=answer.json()["transaction_id"]).exists()
+        return answer.status_code
+
+    assert in_threads(8, one) == [200] * 8
+    assert Transaction.objects.filter(outcome="ok").count() == 8
+    assert AuditRecord.objects.filter(action="exchange.call").count() == 8
+    assert verify().ok
