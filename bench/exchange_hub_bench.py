@@ -293,7 +293,8 @@ def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> Non
         print(describe_machine())
         print(
             f"hub: gunicorn {args.web_workers}x{args.web_threads} threads; "
-            f"provider: gunicorn {args.provider_workers}x{args.provider_threads}; client threads {args.concurrency}; all on this machine"
+            f"provider: gunicorn {args.provider_workers}x{args.provider_threads}; "
+            f"client threads {args.concurrency}; all on this machine"
         )
         p = urlsplit(provider.url)
         direct = getter((p.hostname, p.port), lambda i: f"/v1/records/{i}", provider.headers)
