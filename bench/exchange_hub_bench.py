@@ -385,7 +385,10 @@ def batch_figures(args, port: int, token: str, provider, procs: Processes, env: 
     n = status["records_done"]
     print(f"(d) batch extract of {n:,} records, {len(FIELDS)} fields, CSV")
     print(
-        f"    through the hub (page jobs, one worker): {made:.1f} s ({n / made:,.0f} records/s), worker peak memory {peak / 1024:.0f} MiB"
+        print(
+            f"    through the hub (page jobs, one worker): {made:.1f} s ({n / made:,.0f} records/s), "
+            f"worker peak memory {peak / 1024:.0f} MiB"
+        )
     )
     print(f"    download through the hub: {size / 1e6:.1f} MB, {lines - 1:,} rows in {fetched:.1f} s")
     print(f"    baseline, provider pages read and written to CSV here: {count:,} records in {base:.1f} s")
