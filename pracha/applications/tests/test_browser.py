@@ -4,6 +4,8 @@ the real provider systems), and officers review, send back and approve on a desk
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -118,7 +120,7 @@ def test_rice_licence_on_a_phone_pay_and_download_the_signed_licence(page, citiz
     screenshot(page, "applications-completed-phone-th")
     with page.expect_download() as download:
         page.get_by_test_id("download-licence").click()
-    data = open(download.value.path(), "rb").read()
+    data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"%PDF")
     verified = credentials.verify_pdf(data)
     assert verified.result == "valid" and verified.signed_by.code == "MOC.DIT"
