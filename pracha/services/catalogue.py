@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +262,7 @@ class ServiceDefinition:
             return self.pages
         return (FormPage(LocalText(self.name), tuple(self.fields)),)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         return content_hash(self.raw)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -27,8 +28,8 @@ WEIGHTS = {
     "eligibility": 1.0,
     "documents": 1.0,
 }
-# A query word that is only the start of an indexed word ("licen" of "licence") or only part of a
-# longer Thai compound counts for less than a whole word.
+# A query word that is only the start of an indexed word ("licen" of "licence") or only inside a
+# longer Thai compound word counts for less than a whole word.
 PREFIX_FACTOR = 0.6
 INSIDE_FACTOR = 0.4
 # Shorter words are found inside too many others ("ดิน", soil, inside "ที่ดิน", land).
@@ -90,8 +91,10 @@ def words(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Entry:
+    """A service's words, each with the weight of the heaviest field it is found in."""
+
     service: ServiceDefinition
-    fields: tuple[tuple[float, frozenset[str], str], ...]  # (weight, words, normalised text)
+    weights: dict[str, float]
 
 
 def _texts(service: ServiceDefinition, agency_names: Iterable[str]) -> dict[str, list[str]]:
@@ -109,16 +112,21 @@ def _texts(service: ServiceDefinition, agency_names: Iterable[str]) -> dict[str,
     }
 
 
-def build_entry(service: ServiceDefinition) -> Entry:
+@lru_cache(maxsize=1024)
+def _agency_names(code: str) -> tuple[str, ...]:
     from .agency_info import agency_info
 
-    info = agency_info(service.agency)
-    agency_names = [info.name.get("th", ""), info.name.get("en", ""), info.abbr_th, info.abbr_en]
-    fields = []
-    for name, texts in _texts(service, agency_names).items():
-        joined = " ".join(t for t in texts if t)
-        fields.append((WEIGHTS[name], frozenset(w for t in texts for w in words(t)), _normalise(joined)))
-    return Entry(service, tuple(fields))
+    info = agency_info(code)
+    return (info.name.get("th", ""), info.name.get("en", ""), info.abbr_th, info.abbr_en)
+
+
+def build_entry(service: ServiceDefinition) -> Entry:
+    weights: dict[str, float] = {}
+    for name, texts in _texts(service, _agency_names(service.agency)).items():
+        for text in texts:
+            for word in words(text):
+                weights[word] = max(weights.get(word, 0.0), WEIGHTS[name])
+    return Entry(service, weights)
 
 
 _entries: dict[tuple[str, str], Entry] = {}
@@ -132,22 +140,57 @@ def _entry(service: ServiceDefinition) -> Entry:
     return _entries[key]
 
 
-def _score(entry: Entry, query_words: tuple[str, ...]) -> tuple[int, float]:
-    """(how many query words were found, their summed weight)."""
-    matched, total = 0, 0.0
-    for qw in query_words:
-        best = 0.0
-        for weight, field_words, text in entry.fields:
-            if qw in field_words:
-                best = max(best, weight)
-            elif len(qw) >= 2 and any(w.startswith(qw) for w in field_words):
-                best = max(best, weight * PREFIX_FACTOR)
-            elif len(qw) >= INSIDE_MIN and qw in text:
-                best = max(best, weight * INSIDE_FACTOR)
-        if best:
-            matched += 1
-            total += best
-    return matched, total
+@dataclass(frozen=True)
+class Index:
+    """Inverted index of a list of services: word -> (position in the list, weight)."""
+
+    services: tuple[ServiceDefinition, ...]
+    postings: dict[str, list[tuple[int, float]]]
+    vocabulary: list[str]  # sorted, for words that start with a query word
+
+
+def build_index(services: list[ServiceDefinition]) -> Index:
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for i, service in enumerate(services):
+        for word, weight in _entry(service).weights.items():
+            postings.setdefault(word, []).append((i, weight))
+    return Index(tuple(services), postings, sorted(postings))
+
+
+_indexes: dict[tuple, Index] = {}
+KEEP_INDEXES = 16  # the whole catalogue and its filtered views
+
+
+def _index(services: list[ServiceDefinition]) -> Index:
+    key = tuple((s.code, s.content_hash) for s in services)
+    if key not in _indexes:
+        if len(_indexes) >= KEEP_INDEXES:
+            _indexes.pop(next(iter(_indexes)))
+        _indexes[key] = build_index(services)
+    return _indexes[key]
+
+
+def _matches(index: Index, qw: str) -> dict[int, float]:
+    """The best weight of the query word in each service that has it, whole or in part."""
+    best: dict[int, float] = {}
+
+    def take(word: str, factor: float) -> None:
+        for i, weight in index.postings[word]:
+            best[i] = max(best.get(i, 0.0), weight * factor)
+
+    if qw in index.postings:
+        take(qw, 1.0)
+    if len(qw) >= 2:
+        at = bisect_left(index.vocabulary, qw)
+        while at < len(index.vocabulary) and index.vocabulary[at].startswith(qw):
+            if index.vocabulary[at] != qw:
+                take(index.vocabulary[at], PREFIX_FACTOR)
+            at += 1
+    if len(qw) >= INSIDE_MIN:
+        for word in index.vocabulary:
+            if qw in word and not word.startswith(qw):
+                take(word, INSIDE_FACTOR)
+    return best
 
 
 def rank(services: list[ServiceDefinition], query: str, lang: str | None = None) -> list[ServiceDefinition]:
@@ -159,13 +202,19 @@ def rank(services: list[ServiceDefinition], query: str, lang: str | None = None)
         if not stripped:
             return list(services)
         query_words = (stripped,)  # only stop words: search them as they are
-    scored = []
-    for service in services:
-        matched, score = _score(_entry(service), query_words)
-        if matched:
-            name = str(service.name.get(lang or "th") or service.name.get("th"))
-            scored.append((matched, score, name, service))
-    if not scored:
+    index = _index(services)
+    matched: dict[int, int] = {}
+    score: dict[int, float] = {}
+    for qw in query_words:
+        for i, weight in _matches(index, qw).items():
+            matched[i] = matched.get(i, 0) + 1
+            score[i] = score.get(i, 0.0) + weight
+    if not matched:
         return []
-    most = max(m for m, *_ in scored)
-    return [s for m, _score_, _n, s in sorted(scored, key=lambda r: (-r[0], -r[1], r[2])) if m == most]
+    most = max(matched.values())
+    lang = lang or "th"
+    found = [i for i in matched if matched[i] == most]
+    found.sort(
+        key=lambda i: (-score[i], str(index.services[i].name.get(lang) or index.services[i].name["th"]))
+    )
+    return [index.services[i] for i in found]
