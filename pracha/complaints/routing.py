@@ -365,8 +365,12 @@ def decide(
     at: dt.datetime,
     rules: RuleSet,
     threshold: float,
+    units: dict | None = None,
 ) -> Decision:
-    """Apply the rules to a prediction and a place. Never raises for a missing unit: triage instead."""
+    """Apply the rules to a prediction and a place. Never raises for a missing unit: triage instead.
+    `units`: a dict kept by the caller across a batch of decisions, so each (target, place) is looked
+    up in the registry once per batch."""
+    units = {} if units is None else units
     categories = sorted(((c, float(p)) for c, p in prediction.categories), key=lambda cp: -cp[1])
     top = categories[0] if categories else None
     # Only the best category decides: a complaint about corruption that mentions a road is not the
@@ -392,10 +396,15 @@ def decide(
             continue
         if subdistrict is not None and not rule.fits_place(subdistrict):
             continue
-        try:
-            cp = _resolve(rule.target, subdistrict)
-        except PrachaError as exc:
-            notes.append(f"{rule.id}: no unit in the registry ({exc.code})")
+        key = (rule.id, subdistrict.code if subdistrict is not None else "")
+        if key not in units:
+            try:
+                units[key] = _resolve(rule.target, subdistrict)
+            except PrachaError as exc:
+                units[key] = exc
+        cp = units[key]
+        if isinstance(cp, PrachaError):
+            notes.append(f"{rule.id}: no unit in the registry ({cp.code})")
             continue
         return Decision(
             status=ROUTED,
@@ -407,7 +416,9 @@ def decide(
             **base,
         )
 
-    triage = agencies.contact_point(rules.triage)
+    if "triage" not in units:
+        units["triage"] = agencies.contact_point(rules.triage)
+    triage = units["triage"]
     if not sure:
         why = "triage:low_confidence"
         if top:

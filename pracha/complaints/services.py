@@ -545,8 +545,11 @@ def route_many(complaint_ids: list[int]) -> list[Complaint]:
             return []
         rules, threshold = routing.load_rules(), confidence_threshold()
         predictions = _classify_many([c.text for c in locked])
+        units: dict = {}  # the registry's answers, looked up once per place and rule in the batch
         decisions = [
-            routing.decide(p, subdistrict=c.subdistrict, at=c.received_at, rules=rules, threshold=threshold)
+            routing.decide(
+                p, subdistrict=c.subdistrict, at=c.received_at, rules=rules, threshold=threshold, units=units
+            )
             for c, p in zip(locked, predictions, strict=True)
         ]
         _open_cases(locked, decisions)
