@@ -5,8 +5,6 @@ licence) and of another agency, and helpers that drive the real services and job
 from __future__ import annotations
 
 import functools
-import struct
-import zlib
 
 import pytest
 
@@ -18,24 +16,6 @@ from pracha.identity.models import Person, User
 
 PASSWORD = "correct-horse-battery"
 CITIZEN_ID = "1101700203450"  # สมชาย ใจดี: a demo citizen the provider systems hold
-
-
-def png_bytes(width: int = 8, height: int = 8) -> bytes:
-    """A real (tiny, grey) PNG image."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-    )
 
 
 @functools.cache
