@@ -12,7 +12,8 @@ from django.db import DatabaseError
 from pracha.agencies import services as agencies
 from pracha.agencies.registry import read_data_dir
 from pracha.core.errors import PrachaError
-from pracha.workflow.definitions import LocalText
+
+from .catalogue import LocalText
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from pracha.core.calendar import TimeLimit
 from pracha.core.errors import PrachaError
+from pracha.workflow import definitions as workflow_definitions
 from pracha.workflow.definitions import (
     Definition,
     DefinitionError,
-    LocalText,
     Problem,
     _deepest,
     _path,
@@ -113,6 +113,18 @@ WIDGET_TYPES = {
 
 
 # --- The runtime objects ---------------------------------------------------------------------------
+
+
+class LocalText(workflow_definitions.LocalText):
+    """{"th": ..., "en": ...}: str() in the active language (as the workflow's), or .th / .en."""
+
+    @property
+    def th(self) -> str:
+        return self.get("th", "")
+
+    @property
+    def en(self) -> str:
+        return self.get("en", "")
 
 
 @dataclass(frozen=True)

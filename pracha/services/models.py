@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from pracha.workflow.definitions import LocalText
+from .catalogue import LocalText
 
 
 class ServiceVersion(models.Model):

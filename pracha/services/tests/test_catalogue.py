@@ -231,3 +231,14 @@ def test_prefill_takes_what_the_platform_knows():
     assert catalogue.prefill(elderly, person, known={"person.address": "99 ถนนพหลโยธิน"})["address"] == (
         "99 ถนนพหลโยธิน"
     )
+
+
+def test_texts_read_in_either_language():
+    from django.utils import translation
+
+    rice = catalogue.get_definition("rice-trading-licence")
+    assert rice.name.th == "ขอหนังสืออนุญาตค้าข้าว" and rice.name.en == "Rice-trading licence"
+    with translation.override("en"):
+        assert str(rice.steps[0].office).startswith("Agricultural Trade Promotion Division 1")
+    with translation.override("th"):
+        assert str(rice.fields["trade_type"].choices[0][1]) == "ค้าข้าวเปลือก"
