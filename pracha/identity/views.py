@@ -139,9 +139,9 @@ def security(request: HttpRequest) -> HttpResponse:
     user: User = request.user
     context: dict = {
         "assurance": assurance_of(user, request),
+        "ial_label": dict(IAL.choices).get(assurance_of(user).ial),
         "has_totp": has_totp(user),
         "next": _next(request, default=""),
-        "ial_choices": dict(IAL.choices),
     }
     if context["has_totp"]:
         context["recovery_left"] = totp.remaining_recovery_codes(user)
