@@ -65,8 +65,8 @@ def request_extract(
     try:
         grant, granted_fields = authorise(service, grants, purpose, asked)
         # Consent is per person: an extract of "everyone changed since" cannot rest on it.
-        if service.lawful_basis == LawfulBasis.CONSENT and not id_list:
-            raise PrachaError("exchange_consent_required", status=403, agreement=service.consent_agreement)
+        if grant.lawful_basis == LawfulBasis.CONSENT and not id_list:
+            raise PrachaError("exchange_consent_required", status=403, agreement=grant.consent_agreement)
     except PrachaError as exc:
         write_transaction(
             caller,
@@ -142,10 +142,10 @@ def _fail(extract: BatchExtract, code: str) -> None:
 
 
 def _consented(extract: BatchExtract, ids: list[str]) -> list[str]:
-    service = extract.grant.service
-    if service.lawful_basis != LawfulBasis.CONSENT:
+    grant = extract.grant
+    if grant.lawful_basis != LawfulBasis.CONSENT:
         return ids
-    return [i for i in ids if _has_consent(i, service.consent_agreement)]
+    return [i for i in ids if _has_consent(i, grant.consent_agreement)]
 
 
 def _record_people(extract: BatchExtract, caller: Caller, ids: list[str]) -> None:

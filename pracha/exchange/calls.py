@@ -342,10 +342,8 @@ def call(
     try:
         grant, fields = authorise(service, grants, purpose, fields)
         asked = fields
-        if service.lawful_basis == LawfulBasis.CONSENT and not _has_consent(
-            id_number, service.consent_agreement
-        ):
-            raise PrachaError("exchange_consent_required", status=403, agreement=service.consent_agreement)
+        if grant.lawful_basis == LawfulBasis.CONSENT and not _has_consent(id_number, grant.consent_agreement):
+            raise PrachaError("exchange_consent_required", status=403, agreement=grant.consent_agreement)
         answer = provider_client.get_record(
             service, id_number, consumer_agency=caller.agency.code, purpose=purpose, reference=caller.actor
         )

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import BatchExtract, Member
+from .models import BatchExtract, LawfulBasis, Member
 
 
 class MemberForm(forms.Form):
@@ -64,6 +64,15 @@ class AccessRequestForm(forms.Form):
         help_text=_("Citizens see this on their “my data” page."),
     )
     fields = forms.MultipleChoiceField(label=_("Fields"), widget=forms.CheckboxSelectMultiple)
+    lawful_basis = forms.ChoiceField(label=_("Lawful basis"), choices=LawfulBasis.choices)
+    consent_agreement = forms.CharField(
+        label=_("Consent agreement code"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "Only with consent: the agreement the person gives, e.g. eservice.dopa.population_record."
+        ),
+    )
     valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -73,6 +82,8 @@ class AccessRequestForm(forms.Form):
         self.fields["fields"].choices = [
             (f["name"], f"{service.field_label(f['name'])} ({f['name']})") for f in service.fields
         ]
+        self.fields["lawful_basis"].initial = service.lawful_basis
+        self.fields["consent_agreement"].initial = service.consent_agreement
         today = timezone.localdate()
         self.fields["valid_from"].initial = today
         self.fields["valid_until"].initial = today.replace(year=today.year + 1)
@@ -82,6 +93,8 @@ class AccessRequestForm(forms.Form):
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end <= start:
             self.add_error("valid_until", _("The end of the period must be after its start."))
+        if data.get("lawful_basis") == LawfulBasis.CONSENT and not data.get("consent_agreement"):
+            self.add_error("consent_agreement", _("Name the consent agreement."))
         return data
 
     def period(self) -> tuple[dt.datetime, dt.datetime]:

@@ -97,6 +97,7 @@ class ProviderService(models.Model):
     openapi = models.JSONField(default=dict, blank=True)
     # [{"name": "first_name", "classification": "personal", "th": "ชื่อ", "en": "First name"}, ...]
     fields = models.JSONField(default=list)
+    # The basis the provider expects for most uses (shown in the directory, proposed in requests).
     lawful_basis = models.CharField(max_length=20, choices=LawfulBasis.choices)
     consent_agreement = models.CharField(max_length=100, blank=True)
     active = models.BooleanField(default=True)
@@ -140,6 +141,10 @@ class AccessRequest(models.Model):
     purpose = models.SlugField(max_length=60)  # the code a call states, e.g. "eservice-application"
     purpose_text = models.TextField()  # why, in words, for the data owner and the citizen
     fields = models.JSONField(default=list)
+    # The lawful basis is the purpose's, not the service's (PDPA): the same record may be read under
+    # consent for an e-service and under a public task for paying benefits (decision 1300).
+    lawful_basis = models.CharField(max_length=20, choices=LawfulBasis.choices)
+    consent_agreement = models.CharField(max_length=100, blank=True)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -166,6 +171,8 @@ class Grant(models.Model):
     request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")
     purpose = models.SlugField(max_length=60)
     fields = models.JSONField(default=list)
+    lawful_basis = models.CharField(max_length=20, choices=LawfulBasis.choices)
+    consent_agreement = models.CharField(max_length=100, blank=True)
     valid_from = models.DateTimeField()
     valid_until = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

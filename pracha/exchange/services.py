@@ -351,8 +351,11 @@ def request_access(
     valid_from: dt.datetime,
     valid_until: dt.datetime,
     actor: User | None,
+    lawful_basis: str = "",
+    consent_agreement: str = "",
 ) -> AccessRequest:
-    """A consumer asks the data owner for a service, for a purpose, fields and a period."""
+    """A consumer asks the data owner for a service, for a purpose, fields and a period, under a lawful
+    basis (the service's usual one when not given; with consent, the agreement the hub checks)."""
     if actor is not None:
         _require_agency_admin(actor, consumer.agency)
     if not consumer.may_consume:
@@ -372,6 +375,12 @@ def request_access(
     unknown = [f for f in fields if f not in service.field_names]
     if unknown:
         raise PrachaError("exchange_unknown_field", fields={"fields": "unknown"}, field=unknown[0])
+    if not lawful_basis:
+        lawful_basis, consent_agreement = service.lawful_basis, service.consent_agreement
+    if lawful_basis not in LawfulBasis.values:
+        raise PrachaError("validation_error", fields={"lawful_basis": "invalid"})
+    if lawful_basis == LawfulBasis.CONSENT and not consent_agreement:
+        raise PrachaError("validation_error", fields={"consent_agreement": "required"})
     if valid_until <= valid_from or valid_until <= timezone.now():
         raise PrachaError("exchange_period_invalid", fields={"valid_until": "invalid"})
     with transaction.atomic():
@@ -381,6 +390,8 @@ def request_access(
             purpose=purpose,
             purpose_text=purpose_text.strip(),
             fields=sorted(set(fields), key=service.field_names.index),
+            lawful_basis=lawful_basis,
+            consent_agreement=consent_agreement if lawful_basis == LawfulBasis.CONSENT else "",
             valid_from=valid_from,
             valid_until=valid_until,
             requested_by=actor,
@@ -388,7 +399,13 @@ def request_access(
         record(
             "exchange.access_requested",
             req,
-            {"service": service.code, "consumer": consumer.code, "purpose": purpose, "fields": req.fields},
+            {
+                "service": service.code,
+                "consumer": consumer.code,
+                "purpose": purpose,
+                "fields": req.fields,
+                "lawful_basis": lawful_basis,
+            },
             _actor(actor),
         )
     return req
@@ -418,6 +435,8 @@ def decide_request(
                 request=req,
                 purpose=req.purpose,
                 fields=req.fields,
+                lawful_basis=req.lawful_basis,
+                consent_agreement=req.consent_agreement,
                 valid_from=req.valid_from,
                 valid_until=req.valid_until,
             )

@@ -204,6 +204,8 @@ def request_new(request: HttpRequest, code: str) -> HttpResponse:
                 valid_from=start,
                 valid_until=end,
                 actor=request.user,
+                lawful_basis=form.cleaned_data["lawful_basis"],
+                consent_agreement=form.cleaned_data["consent_agreement"],
             )
         except PrachaError as exc:
             _form_error(form, exc)

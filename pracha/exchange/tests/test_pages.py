@@ -69,6 +69,7 @@ def test_request_and_refusal_through_the_pages(client, hub):
             "purpose": "licence-check",
             "purpose_text": "Check that the applicant is insured before a licence is issued",
             "fields": ["insured", "section"],
+            "lawful_basis": "public_task",
             "valid_from": "2026-01-01",
             "valid_until": "2030-12-31",
         },
