@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pracha.audit.chain import record
 from pracha.core.errors import PrachaError
 
-from . import services
+from . import notices, services
 from .models import CallbackLog, Invoice, Payment
 
 SIGNATURE_HEADER = "X-Pracha-Signature"
@@ -199,6 +199,7 @@ def _record_payment(invoice: Invoice, data: CallbackBody, body_hash: str) -> Pay
          "status": status, "reason": reason},
         actor="system:payment-gateway",
     )  # fmt: skip
+    notices.held(payment)
     return payment
 
 

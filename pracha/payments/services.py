@@ -39,7 +39,7 @@ from pracha.core.queue import enqueue
 from pracha.identity import services as identity
 from pracha.identity.models import Person, Role, User
 
-from . import promptpay
+from . import notices, promptpay
 from .models import Invoice, InvoiceLine, Payment, Receipt, ReceiptSequence
 
 log = logging.getLogger(__name__)
@@ -318,7 +318,9 @@ def settle(invoice: Invoice, payment: Payment, *, actor: str | None = None) -> R
 
 
 def run_settled(invoice_id: int) -> None:
-    invoice = Invoice.objects.select_related("agency").get(pk=invoice_id)
+    invoice = Invoice.objects.select_related("agency", "receipt__payment").get(pk=invoice_id)
+    if invoice.status == Invoice.Status.PAID:  # not refunded in the meantime
+        notices.paid(invoice)
     handler = settled_handler(invoice.subject_type)
     if handler is None:
         log.info("no settlement handler for %s; %s stays paid", invoice.subject_type, invoice)
@@ -407,6 +409,7 @@ def refund_payment(payment: Payment, *, actor: User, reason: str) -> Payment:
              "invoice_status": invoice.status},
             actor=_actor(actor),
         )  # fmt: skip
+        notices.refunded(locked)
     return locked
 
 

@@ -45,7 +45,9 @@ def citizen(db) -> User:
         name_th="สมชาย ใจดี",
         name_en="Somchai",
     )
-    return User.objects.create_user(username=person.id_number, password=PASSWORD, person=person)
+    return User.objects.create_user(
+        username=person.id_number, password=PASSWORD, person=person, phone="0812345678"
+    )
 
 
 @pytest.fixture

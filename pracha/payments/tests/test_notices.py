@@ -1,0 +1,41 @@
+"""The payer hears of their payment: paid with the receipt link, held, refunded; in their language."""
+
+import pytest
+
+from pracha.core.queue import claim, run_job
+from pracha.notify.models import Notification
+from pracha.payments import services
+from pracha.payments.models import Payment
+
+from .conftest import callback_body, post_callback
+
+pytestmark = pytest.mark.django_db
+
+
+def run_jobs() -> None:
+    for j in claim(limit=100):
+        if j.kind == "payments.settled":
+            assert run_job(j), j.last_error
+
+
+def test_a_paid_invoice_sends_the_receipt_link_in_the_payers_language(client, citizen, make_invoice):
+    citizen.preferred_language = "en"
+    citizen.save()
+    invoice = make_invoice("1500.00")
+    post_callback(client, callback_body(invoice))
+    assert not Notification.objects.exists()  # told by the settled job, not inside the callback
+    run_jobs()
+    note = Notification.objects.get()
+    assert note.recipient == "0812345678" and note.language == "en"
+    assert invoice.number in note.subject and "1,500.00 baht" in note.body
+    assert f"/payments/receipts/{invoice.receipt.number}.pdf" in note.body
+
+
+def test_a_held_payment_and_its_refund_are_told_in_thai(client, citizen, officer, make_invoice):
+    invoice = make_invoice("500.00")
+    post_callback(client, callback_body(invoice, amount="50.00"))
+    held = Notification.objects.get()
+    assert held.language == "th" and "ตรวจสอบ" in held.subject and "50.00" in held.body
+    services.refund_payment(Payment.objects.get(), actor=officer, reason="ยอดไม่ครบ")
+    refund = Notification.objects.exclude(pk=held.pk).get()
+    assert "คืนเงิน" in refund.subject and "ยอดไม่ครบ" in refund.body
