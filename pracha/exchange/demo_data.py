@@ -133,11 +133,13 @@ GRANTS = [
     # Benefits are paid only to people the civil registry shows alive (agreement registry.dopa.status_check).
     ("MOL.SSO", POP, "benefit-status-check", ["id_number", "status", "address"], "public_task", ""),
 ]
+# What a citizen reads on "my data" (the requests' stated purposes; the demo's agencies write Thai).
 PURPOSE_TEXT = {
-    "identity_proofing": "Remote identity proofing against the civil registry (Digital ID)",
-    "benefit-status-check": "Checking that a beneficiary is alive and where they live before paying benefits",
-    "trace-worker-abroad": "Tracing a Thai worker abroad at a relative's request, as the law on workers abroad requires",
+    "identity_proofing": "พิสูจน์ตัวตนทางดิจิทัลกับทะเบียนราษฎร",
+    "benefit-status-check": "ตรวจสอบว่าผู้มีสิทธิยังมีชีวิตอยู่และที่อยู่ปัจจุบันก่อนจ่ายสิทธิประโยชน์",
+    "trace-worker-abroad": "ติดตามแรงงานไทยในต่างประเทศตามคำร้องของญาติ ตามกฎหมายคุ้มครองคนหางาน",
 }
+ESERVICE_PURPOSE = "ใช้แทนสำเนาเอกสารประกอบคำขอบริการ “{purpose}” ตามที่ผู้ยื่นคำขอให้ความยินยอม"
 
 
 def _member(agency_code: str, role: str, admin: User) -> Member:
@@ -148,10 +150,11 @@ def _member(agency_code: str, role: str, admin: User) -> Member:
     found = Member.objects.filter(code=code).first()
     if found:
         return found
+    kind = "registry" if role == Member.Role.PROVIDER else "e-services"
     member = services.register_member(
         agency=agency,
         code=code,
-        name=f"{agency.name_en or agency.name_th} {'registry' if role == Member.Role.PROVIDER else 'e-services'}",
+        name=f"{agency.name_en or agency.name_th} {kind}",
         role=role,
         contact_email=f"it@{agency_code.lower().replace('.', '-')}.example.go.th",
         actor=admin,
