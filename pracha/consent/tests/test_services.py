@@ -118,3 +118,15 @@ def test_consents_of_lists_every_consent_agreement(shipped, citizen, other):
     assert states[SSO].given and states[SSO].status == "given" and states[SSO].channel == "web"
     assert states[DOPA].status == "never"
     assert all(s.status == "never" for s in services.consents_of(other.person))
+
+
+def test_demo_seed(agencies, citizen, other):
+    from pracha.consent import demo_data
+    from pracha.consent.chain import verify
+
+    line = demo_data.seed({"somchai": citizen, "malee": other})
+    assert line.startswith("consent: 5 data agreements")
+    assert services.has_consent(citizen.person, DOPA) and services.has_consent(citizen.person, SSO)
+    assert services.has_consent(other.person, DOPA)
+    assert not services.has_consent(other.person, "eservice.doe.worker_abroad")
+    assert verify().ok
