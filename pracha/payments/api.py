@@ -101,10 +101,20 @@ def invoice_status(request: HttpRequest, number: str):
         "due_at": invoice.due_at,
         "paid_at": invoice.paid_at,
         "page_url": reverse("payments:invoice", args=[invoice.number]),
-        "promptpay_payload": services.promptpay_payload(invoice) if invoice.payable else None,
+        "promptpay_payload": _payload_or_none(invoice),
         "receipt": receipt.number if receipt else None,
         "receipt_url": reverse("payments:receipt_pdf", args=[receipt.number]) if receipt else None,
     }
+
+
+def _payload_or_none(invoice: services.Invoice) -> str | None:
+    """The QR payload while the invoice awaits payment; None (not an error) when no biller is set."""
+    if not invoice.payable:
+        return None
+    try:
+        return services.promptpay_payload(invoice)
+    except PrachaError:
+        return None
 
 
 class ReconciliationQuery(Schema):
