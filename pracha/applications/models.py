@@ -25,8 +25,10 @@ class Application(models.Model):
         SUBMITTED = "submitted", _("Submitted")
 
     service_code = models.CharField(max_length=60)
-    # The definition's version when the draft was started: the form, documents and fees that apply.
-    service_version = models.PositiveIntegerField()
+    # The definition the draft was started under (the catalogue's stored ServiceVersion, by id): its
+    # form, documents, fees and steps apply to this application even after the file changes.
+    service_version_pk = models.PositiveIntegerField()
+    service_version = models.PositiveIntegerField()  # the definition's own version number, for people
     applicant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)

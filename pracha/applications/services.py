@@ -49,6 +49,7 @@ from pracha.identity.models import Person, User
 from pracha.notify.services import notify_user
 from pracha.payments import services as payments
 from pracha.services import catalogue
+from pracha.services import services as catalogue_versions
 from pracha.workflow import messages as wf_messages
 from pracha.workflow import services as workflow
 from pracha.workflow.models import Case
@@ -89,9 +90,8 @@ def get_definition(code: str) -> Any:
 
 
 def definition_of(app: Application) -> Any:
-    """The service's definition for this application. The catalogue serves the current version of
-    each service; the version the applicant started under is kept on the application (decision 0852)."""
-    return catalogue.get_definition(app.service_code)
+    """The definition the application was started under (pinned: decision 0852)."""
+    return catalogue_versions.definition_of_version(app.service_version_pk)
 
 
 def person_name(person: Person) -> str:
@@ -235,8 +235,10 @@ def start_draft(user: User, service_code: str) -> Application:
     known = {k: v for k, v in (catalogue.prefill(definition, person) or {}).items() if v not in (None, "")}
     agency = agencies.get_agency(definition.agency)
     with transaction.atomic():
+        pinned = catalogue_versions.current_version(definition.code)
         app = Application.objects.create(
-            service_code=service_code,
+            service_code=definition.code,
+            service_version_pk=pinned.pk,
             service_version=int(definition.version),
             applicant=person,
             agency=agency,
@@ -612,7 +614,11 @@ def submit(app: Application, user: User) -> Application:
             actor=user,
             applicant=app.applicant,
             subject=app.subject,
-            data={"service": app.service_code, "version": app.service_version},
+            data={
+                "service": app.service_code,
+                "version": app.service_version,
+                "version_pk": app.service_version_pk,
+            },
             time_limits=step_limits(definition),
         )
         now = timezone.now()

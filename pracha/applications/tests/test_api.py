@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pracha.applications.demo_data import png_bytes
 from pracha.applications.models import Application
 
-from .conftest import PASSWORD, pdf_bytes, png_bytes
+from .conftest import PASSWORD, pdf_bytes
 
 RICE = "rice-trading-licence"
 

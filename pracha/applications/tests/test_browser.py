@@ -11,11 +11,12 @@ from playwright.sync_api import expect
 
 from pracha.agencies.models import Agency
 from pracha.applications import services
+from pracha.applications.demo_data import png_bytes
 from pracha.applications.models import Application
 from pracha.conftest import screenshot
 from pracha.credentials import services as credentials
 
-from .conftest import PASSWORD, pdf_bytes, png_bytes, run_jobs
+from .conftest import PASSWORD, pdf_bytes, run_jobs
 
 pytest_plugins = ("pracha_providers.testing",)  # the session-wide `providers` fixture
 pytestmark = pytest.mark.browser

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from pracha.applications import services
+from pracha.applications.demo_data import png_bytes
 from pracha.applications.models import Application, StepRecord
 from pracha.core.errors import PrachaError
 from pracha.credentials import services as credentials
 from pracha.payments import gateway
 from pracha.payments import services as payments
 
-from .conftest import pdf_bytes, png_bytes, run_jobs, upload
+from .conftest import pdf_bytes, run_jobs, upload
 
 RICE = "rice-trading-licence"
 RICE_PAGE_1 = {"trade_type": "milled_rice_retail"}
