@@ -347,15 +347,45 @@ def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> Non
             f"(c) audit chain verified: ok={result.ok}, {result.checked} records in "
             f"{time.perf_counter() - started:.2f} s; {Transaction.objects.count()} hub transactions recorded"
         )
+        client_figures(provider, people)
         if args.skip_batch:
             return
         batch_figures(args, port, token, provider, procs, env)
+
+
+def client_figures(provider, people: list[str]) -> None:
+    """(e) The hub's HTTP client: urllib3's PoolManager (what the hub uses) against httpx.Client, both
+    keep-alive, one call at a time to the provider from this process."""
+    import httpx
+    import urllib3
+
+    pool = urllib3.PoolManager(maxsize=4, retries=False)
+    client = httpx.Client(headers=provider.headers)
+    for name, get in (
+        (
+            "urllib3 PoolManager",
+            lambda i: pool.request("GET", provider.record_url(i), headers=provider.headers),
+        ),
+        ("httpx.Client", lambda i: client.get(provider.record_url(i))),
+    ):
+        for i in people[:100]:
+            get(i)
+        times = []
+        for i in people[:2000]:
+            started = time.perf_counter()
+            get(i)
+            times.append(time.perf_counter() - started)
+        s = spread(times)
+        print(f"(e) {name}: p50 {s['p50']:.2f} ms, p99 {s['p99']:.2f} ms per call to the provider")
+    client.close()
 
 
 def batch_figures(args, port: int, token: str, provider, procs: Processes, env: dict) -> None:
     from pracha.exchange import batch
 
     worker = procs.start("worker", [PRACHA, "worker", "--sleep", "0.05"], env)
+    time.sleep(5)  # started, imported, idle: its memory before any extract
+    idle = peak_kib(worker.pid)
     auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     body = json.dumps({"service": SERVICE, "purpose": PURPOSE, "fields": FIELDS, "format": "csv"})
@@ -385,10 +415,8 @@ def batch_figures(args, port: int, token: str, provider, procs: Processes, env: 
     n = status["records_done"]
     print(f"(d) batch extract of {n:,} records, {len(FIELDS)} fields, CSV")
     print(
-        print(
-            f"    through the hub (page jobs, one worker): {made:.1f} s ({n / made:,.0f} records/s), "
-            f"worker peak memory {peak / 1024:.0f} MiB"
-        )
+        f"    through the hub (page jobs, one worker): {made:.1f} s ({n / made:,.0f} records/s), "
+        f"worker peak memory {peak / 1024:.0f} MiB (idle worker before: {idle / 1024:.0f} MiB)"
     )
     print(f"    download through the hub: {size / 1e6:.1f} MB, {lines - 1:,} rows in {fetched:.1f} s")
     print(f"    baseline, provider pages read and written to CSV here: {count:,} records in {base:.1f} s")

@@ -112,3 +112,13 @@ def test_quality_score_of_a_provider(client, hub, code):
     assert all("field" in f for f in run.report["fields"])
     page = client.get("/exchange/quality/").content.decode()
     assert f'data-testid="quality-{code}"' in page and f"{run.score:.1f}" in page
+
+
+def test_directory_api(client, hub):
+    found = client.get("/api/exchange/services", {"q": "ประกันสังคม"}).json()
+    assert [s["code"] for s in found["items"]] == [SSO]
+    one = client.get(f"/api/exchange/services/{SSO}").json()
+    assert one["provider_agency"] == "MOL.SSO" and {"name": "insured"}.items() <= one["fields"][1].items()
+    missing = client.get("/api/exchange/services/no.such")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "exchange_unknown_service"
+    assert client.get(f"/api/exchange/services/{SSO}/openapi").json()["openapi"].startswith("3.")
