@@ -514,12 +514,28 @@ def fetched_rows(doc: Document) -> list[tuple[str, str]]:
     rows = []
     for name, value in doc.fetched_data.items():
         if isinstance(value, dict):
-            value = " ".join(str(v) for v in value.values() if v not in (None, ""))
+            value = _address_text(value)
         elif isinstance(value, bool):
             value = _("Yes") if value else _("No")
         label = service.field_label(name) if service is not None else name
         rows.append((label or name, "" if value is None else str(value)))
     return rows
+
+
+def _address_text(address: dict) -> str:
+    """A registry address (codes for the place) as one line with the place's names."""
+    parts = [str(address[k]) for k in ("house_no", "moo", "road") if address.get(k)]
+    code = address.get("subdistrict_code")
+    try:
+        place = agencies.locate(str(code)) if code else None
+    except PrachaError:
+        place = None
+    if place is None:
+        parts += [str(v) for k, v in address.items() if k.endswith("_code") and v]
+    else:
+        parts += [str(place["subdistrict"]), str(place["district"]), str(place["province"])]
+        parts += place["postal_codes"][:1]
+    return " ".join(parts)
 
 
 def remove_document(app: Application, code: str, *, actor: User) -> None:
