@@ -103,6 +103,7 @@ def populate(people: int) -> list[tuple[int, str]]:
         "MOC",
         "MIND",
         "MOTS",
+        "MOAC",
         "BMA",
         "MSDHS",
         "MOF",

@@ -87,8 +87,17 @@ def _context(request: HttpRequest, person: Person | None, errors: dict[str, str]
         "states": states,
         "without_consent": services.agreements(needs_consent=False),
         "uses": _uses_page(person, _page_number(request)),
-        "history": services.history(person)[:HISTORY_ROWS],
+        "history": _history_rows(person),
     }
+
+
+def _history_rows(person: Person) -> list[dict]:
+    """The latest revisions, each with its agreement's title (the code means little to a person)."""
+    titles = {a.code: a.title_text for a in services.agreements()}
+    return [
+        {"record": r, "title": titles.get(r.agreement_code, r.agreement_code)}
+        for r in services.history(person)[:HISTORY_ROWS]
+    ]
 
 
 def _person(request: HttpRequest) -> Person | None:

@@ -14,6 +14,7 @@ AGENCIES = (
     "MOC",
     "MIND",
     "MOTS",
+    "MOAC",
     "BMA",
     "MSDHS",
     "MOF",
