@@ -108,16 +108,16 @@ def test_the_receipt_pdf_has_thai_text_words_and_buddhist_era_date(
 def test_officers_apply_or_refund_held_payments_with_reasons(client, officer, make_invoice):
     short = make_invoice("500.00")
     twice = make_invoice("300.00")
-    post_callback(client, callback_body(short, transaction_id="H1", amount="499.00"))
-    post_callback(client, callback_body(twice, transaction_id="D1"))
-    post_callback(client, callback_body(twice, transaction_id="D2"))
+    post_callback(client, callback_body(short, transaction_id="HELD-0001", amount="499.00"))
+    post_callback(client, callback_body(twice, transaction_id="TWICE-0001"))
+    post_callback(client, callback_body(twice, transaction_id="TWICE-0002"))
     client.force_login(officer)
     page = client.get(reverse("payments:held"))
     html = page.content.decode()
-    assert "H1" in html and "D2" in html and "D1" not in html
+    assert "HELD-0001" in html and "TWICE-0002" in html and "TWICE-0001" not in html
     held, double = (
-        Payment.objects.get(gateway_transaction_id="H1"),
-        Payment.objects.get(gateway_transaction_id="D2"),
+        Payment.objects.get(gateway_transaction_id="HELD-0001"),
+        Payment.objects.get(gateway_transaction_id="TWICE-0002"),
     )
     # A reason is required.
     client.post(reverse("payments:decide", args=[held.pk]), {"decision": "approve", "reason": ""})
@@ -135,7 +135,7 @@ def test_officers_apply_or_refund_held_payments_with_reasons(client, officer, ma
     assert double.status == "refunded" and double.decision_reason == "ชำระซ้ำ"
     assert AuditRecord.objects.filter(action="payments.payment_approved").count() == 1
     assert AuditRecord.objects.filter(action="payments.payment_refunded").count() == 1
-    assert "H1" not in client.get(reverse("payments:held")).content.decode()
+    assert "HELD-0001" not in client.get(reverse("payments:held")).content.decode()
 
 
 def test_refunding_a_short_payment_makes_the_invoice_payable_again(client, officer, make_invoice):
