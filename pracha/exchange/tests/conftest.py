@@ -67,7 +67,7 @@ def grant(
 def hub(db, client, settings, providers, make_agency, make_officer) -> Hub:
     # Accounts and client secrets are hashed many times per test; the default hasher's cost is for
     # production, not for this fixture (the token flow is the same with any hasher).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
     # Per-process caches keyed by primary keys, which another test's rolled-back rows may have had.
     forget_grants()
     services._member_cache.clear()

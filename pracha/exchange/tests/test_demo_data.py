@@ -13,7 +13,7 @@ pytest_plugins = ("pracha_providers.testing",)
 
 
 def test_demo_seed(db, providers, make_officer, settings, monkeypatch):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
     call_command("load_geography", verbosity=0)
     call_command("load_agencies", verbosity=0)
     monkeypatch.setattr(demo_data, "demo_config", lambda _path: providers)
