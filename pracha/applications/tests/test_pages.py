@@ -1,0 +1,90 @@
+"""The pages: who may see what (404 for anyone else), errors shown next to the fields, the public
+report without personal data."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from pracha.applications import services
+from pracha.applications.demo_data import png_bytes
+from pracha.core.thai_id import make_thai_id
+from pracha.identity.models import Person, User
+
+from .conftest import PASSWORD, pdf_bytes
+
+
+@pytest.fixture
+def submitted(citizen):
+    app = services.start_draft(citizen, "rice-trading-licence")
+    services.save_page(app, 1, {"trade_type": "paddy"})
+    services.save_page(app, 2, {"premises_name": "ลานข้าว", "premises_address": "5 หมู่ 1 ตำบลบางเลน นครปฐม"})
+    for code in ("id_card", "house_registration", "premises_map"):
+        services.add_upload(app, code, SimpleUploadedFile(f"{code}.png", png_bytes()), actor=citizen)
+    services.add_upload(
+        app, "premises_right", SimpleUploadedFile("lease.pdf", pdf_bytes("lease")), actor=citizen
+    )
+    return services.submit(app, citizen)
+
+
+@pytest.fixture
+def stranger(world) -> User:
+    person = Person.objects.create(kind="citizen", id_number=make_thai_id("310060045678"), name_th="มาลี ศรีสุข")
+    return User.objects.create_user(username=person.id_number, password=PASSWORD, person=person)
+
+
+def test_guide_is_public_and_applying_needs_sign_in(client, world):
+    page = client.get("/applications/new/rice-trading-licence/")
+    assert page.status_code == 200
+    assert "sign-in-to-apply" in page.content.decode()
+    assert client.post("/applications/new/rice-trading-licence/").status_code == 302
+    assert client.get("/applications/new/no-such-service/").status_code == 404
+
+
+def test_form_page_shows_field_errors(client, citizen):
+    client.login(username=citizen.username, password=PASSWORD)
+    started = client.post("/applications/new/rice-trading-licence/")
+    assert started.status_code == 302
+    answer = client.post(started.url, {"nav": "next", "trade_type": "gold"})
+    assert answer.status_code == 400
+    html = answer.content.decode()
+    assert 'aria-invalid="true"' in html and "wizard-error" in html
+
+
+def test_other_people_get_404(client, submitted, stranger, other_officer, dit_officers):
+    doc = submitted.documents.first()
+    client.login(username=stranger.username, password=PASSWORD)
+    assert client.get(f"/applications/{submitted.reference}/").status_code == 404
+    assert client.get(f"/applications/drafts/{submitted.pk}/page-1/").status_code == 404
+    assert client.get(f"/applications/documents/{doc.pk}/").status_code == 404
+    client.logout()
+    client.login(username="supervisor.doe", password=PASSWORD)
+    assert client.get(f"/applications/officer/{submitted.pk}/").status_code == 404
+    assert client.get(f"/applications/documents/{doc.pk}/").status_code == 404
+    assert client.post(f"/applications/officer/{submitted.pk}/act/", {"action": "accept"}).status_code == 404
+    client.logout()
+    client.login(username="officer.dit", password=PASSWORD)
+    page = client.get(f"/applications/officer/{submitted.pk}/")
+    assert page.status_code == 200 and submitted.reference in page.content.decode()
+    served = client.get(f"/applications/documents/{doc.pk}/")
+    assert served.status_code == 200 and served["X-Content-Type-Options"] == "nosniff"
+
+
+def test_applicant_sees_status_and_can_message(client, citizen, submitted):
+    client.login(username=citizen.username, password=PASSWORD)
+    page = client.get(f"/applications/{submitted.reference}/")
+    assert page.status_code == 200
+    assert "step-timings" in page.content.decode()
+    empty = client.post(f"/applications/{submitted.reference}/messages/", {"text": "  "})
+    assert empty.status_code == 400
+    sent = client.post(f"/applications/{submitted.reference}/messages/", {"text": "ขอทราบความคืบหน้า"})
+    assert sent.status_code == 302
+    assert submitted.messages.get().from_officer is False
+
+
+def test_compliance_page_names_nobody(client, submitted, dit_officers):
+    services.act(submitted, "accept", dit_officers["counter"])
+    page = client.get("/applications/compliance/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "ขอหนังสืออนุญาตค้าข้าว" in html
+    assert "สมชาย" not in html and submitted.reference not in html
