@@ -240,3 +240,17 @@ def verify(chunk: int = 20000) -> VerifyResult:
                 return VerifyResult(False, last - 1, last, f"record #{last} does not match the head")
             return VerifyResult(True, last)
         promised = head_seq  # appended since the last page, or removed from the end: read on
+
+
+# Other tamper-evident chains of the platform (e.g. each person's consent revisions) are checked by
+# `pracha audit verify` too: an app registers `check() -> (ok, summary)` from its AppConfig.ready().
+ChainCheck = Callable[[], tuple[bool, str]]
+_chain_checks: dict[str, ChainCheck] = {}
+
+
+def register_chain_check(name: str, check: ChainCheck) -> None:
+    _chain_checks[name] = check
+
+
+def chain_checks() -> dict[str, ChainCheck]:
+    return dict(_chain_checks)

@@ -32,6 +32,8 @@ def test_an_intact_history_verifies(history, capsys):
     assert verify(history.pk).records == 4
     call_command("consent", "verify")
     assert "consent chains OK: 5 records of 2 people" in capsys.readouterr().out
+    call_command("audit", "verify")
+    assert "consent chains: OK: 5 consent records of 2 people verified" in capsys.readouterr().out
 
 
 def test_an_edited_record_is_found(history):
@@ -41,6 +43,9 @@ def test_an_edited_record_is_found(history):
     assert result.problems[0] == f"person {history.pk}: record #3 was altered"
     with pytest.raises(CommandError, match="record #3 was altered"):
         call_command("consent", "verify")
+    # `pracha audit verify` checks the consent chains too, after the audit chain.
+    with pytest.raises(CommandError, match="broken: consent chains"):
+        call_command("audit", "verify")
 
 
 def test_an_edited_reason_or_time_is_found(history):

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pracha.audit.chain import verify
+from pracha.audit.chain import chain_checks, verify
 
 
 class Command(BaseCommand):
@@ -23,3 +23,11 @@ class Command(BaseCommand):
                 f"{result.checked} records before it are intact"
             )
         self.stdout.write(f"audit chain OK: {result.checked} records verified in {seconds:.2f} s")
+        broken = []
+        for name, check in chain_checks().items():
+            ok, summary = check()
+            self.stdout.write(f"{name}: {'OK' if ok else 'BROKEN'}: {summary}")
+            if not ok:
+                broken.append(name)
+        if broken:
+            raise CommandError(f"broken: {', '.join(broken)}")
