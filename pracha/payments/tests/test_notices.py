@@ -39,3 +39,31 @@ def test_a_held_payment_and_its_refund_are_told_in_thai(client, citizen, officer
     services.refund_payment(Payment.objects.get(), actor=officer, reason="ยอดไม่ครบ")
     refund = Notification.objects.exclude(pk=held.pk).get()
     assert "คืนเงิน" in refund.subject and "ยอดไม่ครบ" in refund.body
+
+
+def test_a_failing_settlement_handler_is_retried_without_telling_the_payer_twice(client, make_invoice):
+    from pracha.core.models import Job
+
+    calls = []
+
+    def flaky(invoice):
+        calls.append(invoice.pk)
+        if len(calls) == 1:
+            raise RuntimeError("the application could not move on")
+
+    before = services._settled_handlers.copy()
+    services.on_settled("application")(flaky)
+    try:
+        invoice = make_invoice()
+        post_callback(client, callback_body(invoice))
+        job = Job.objects.get(kind="payments.settled")
+        assert not run_job(claim(limit=1)[0])
+        job.refresh_from_db()
+        assert job.status == "queued" and "could not move on" in job.last_error
+        assert not Notification.objects.exists()  # rolled back with the failed attempt
+        Job.objects.filter(pk=job.pk).update(run_after=job.created_at)
+        assert run_job(claim(limit=1)[0])
+        assert calls == [invoice.pk, invoice.pk] and Notification.objects.count() == 1
+    finally:
+        services._settled_handlers.clear()
+        services._settled_handlers.update(before)
