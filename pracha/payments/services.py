@@ -350,8 +350,13 @@ def payment_for(user: User, pk: int) -> Payment:
     return payment
 
 
+def may_decide(user: User, agency_id: int) -> bool:
+    """Whether this officer may cancel the agency's invoices and apply or refund its held payments."""
+    return bool(identity.roles_in_agency(user, agency_id) & DECIDING_ROLES)
+
+
 def _check_decider(actor: User, agency_id: int) -> None:
-    if not identity.roles_in_agency(actor, agency_id) & DECIDING_ROLES:
+    if not may_decide(actor, agency_id):
         raise PrachaError("permission_denied", status=403)
 
 

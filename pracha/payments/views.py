@@ -56,6 +56,7 @@ def invoice(request: HttpRequest, number: str) -> HttpResponse:
             "receipt": getattr(inv, "receipt", None),
             "payments": inv.payments.order_by("received_at") if is_officer else [],
             "is_officer": is_officer,
+            "may_cancel": inv.payable and services.may_decide(request.user, inv.agency_id),
             "is_payer": inv.payer_id is not None and request.user.person_id == inv.payer_id,
             "demo_gateway": gateway.demo_gateway_enabled(),
         },
@@ -105,6 +106,20 @@ def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
 
 
 # --- Officers --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, number: str) -> HttpResponse:
+    inv = _invoice(request, number)
+    if not services.may_decide(request.user, inv.agency_id):
+        raise Http404
+    try:
+        services.cancel_invoice(inv, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The invoice was cancelled."))
+    except PrachaError as exc:
+        messages.error(request, render_message(exc.code, **exc.params))
+    return redirect("payments:invoice", number=inv.number)
 
 
 def _officer_only(request: HttpRequest) -> HttpResponse | None:

@@ -228,3 +228,30 @@ def test_the_api_gives_the_payer_the_status_and_officers_the_reconciliation(
     assert client.get("/api/payments/reconciliation", {"date": "bad"}).status_code == 422
     client.logout()
     assert client.get(f"/api/payments/invoices/{invoice.number}").status_code == 401
+
+
+def test_an_officer_cancels_an_open_invoice_with_a_reason(
+    client, officer, citizen, make_invoice, make_officer, agency
+):
+    invoice = make_invoice()
+    url = reverse("payments:cancel", args=[invoice.number])
+    client.force_login(citizen)
+    assert (
+        'data-testid="cancel-form"'
+        not in client.get(reverse("payments:invoice", args=[invoice.number])).content.decode()
+    )
+    assert client.post(url, {"reason": "x"}).status_code == 404
+    client.force_login(make_officer("auditor.dit", agency, role="auditor"))
+    assert client.post(url, {"reason": "x"}).status_code == 404
+    client.force_login(officer)
+    page = client.get(reverse("payments:invoice", args=[invoice.number])).content.decode()
+    assert 'data-testid="cancel-form"' in page
+    client.post(url, {"reason": ""})
+    invoice.refresh_from_db()
+    assert invoice.status == "open"
+    answer = client.post(url, {"reason": "ผู้ยื่นขอถอนคำขอ"}, follow=True)
+    invoice.refresh_from_db()
+    assert invoice.status == "cancelled" and "ผู้ยื่นขอถอนคำขอ" in answer.content.decode()
+    assert AuditRecord.objects.filter(
+        action="payments.invoice_cancelled", actor=f"user:{officer.pk}"
+    ).exists()
