@@ -52,11 +52,20 @@ def assert_refused(answer, code: str, hub) -> Transaction:
 
 @pytest.fixture
 def agreements(hub, make_agency):
-    from pracha.agencies.models import Agency
+    """The shipped consent agreements, with every agency they name (controller, recipients)."""
+    import yaml
 
-    for code in ("MOI", "MOL", "MOC", "MIND", "MOTS", "BMA", "MSDHS", "MOF", "MFA"):
+    from pracha.agencies.models import Agency
+    from pracha.consent.agreements import AGREEMENTS_DIR
+
+    codes = set()
+    for path in AGREEMENTS_DIR.glob("*.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        codes |= {doc["controller"], *doc.get("recipients", [])}
+    for code in sorted(codes, key=lambda c: c.count(".")):  # parents first
         if not Agency.objects.filter(code=code).exists():
-            make_agency(code, kind="ministry")
+            parent = Agency.objects.filter(code=code.rpartition(".")[0]).first()
+            make_agency(code, parent=parent, kind="department" if parent else "ministry")
     return load_agreements()
 
 
