@@ -10,6 +10,7 @@ from pracha.core.masking import mask_id
 from pracha.core.thai_id import id_problem, normalize_id
 
 from . import services
+from .models import Person
 
 router = Router()
 
@@ -55,10 +56,13 @@ class MeOut(Schema):
     name: str
     preferred_language: str
     roles: list[RoleOut]
+    ial: str = Field(description="Identity assurance (ETDA): IAL1, IAL2.1, IAL2.2 or IAL2.3")
+    aal: str = Field(description="Authenticator assurance of this sign-in: AAL1 or AAL2")
 
 
-def _me(user) -> dict:
+def _me(user, request: HttpRequest | None = None) -> dict:
     person = user.person
+    assurance = services.assurance_of(user, request)
     roles = [
         {"role": r.role, "contact_point": r.contact_point.code, "agency": r.contact_point.agency.code}
         for r in user.roles.filter(active=True).select_related("contact_point__agency")
@@ -70,18 +74,20 @@ def _me(user) -> dict:
         "name": (person.name_th if person else user.get_full_name()) or user.username,
         "preferred_language": user.preferred_language,
         "roles": roles,
+        "ial": assurance.ial,
+        "aal": assurance.aal,
     }
 
 
 @router.post("/register", response={201: MeOut}, auth=None, summary="Create a citizen or juristic account")
 def register(request: HttpRequest, payload: RegisterIn):
     user = services.register_person_account(**payload.dict())
-    return Status(201, _me(user))
+    return Status(201, _me(user, request))
 
 
 @router.get("/me", response=MeOut, auth=django_auth, summary="The signed-in person or officer")
 def me(request: HttpRequest):
-    return _me(request.user)
+    return _me(request.user, request)
 
 
 class PersonIn(Schema):
@@ -126,3 +132,31 @@ def look_up_person(
         nationality=nationality,
         purpose=purpose,
     )
+
+
+class ProofingIn(Schema):
+    document: str = Field(pattern="^(id_card|passport|other_official)$", description="what the officer saw")
+
+
+class ProofingOut(Schema):
+    person_id: int
+    level: str
+    method: str
+
+
+@router.post(
+    "/people/{person_id}/proofing",
+    response={201: ProofingOut},
+    auth=django_auth,
+    summary="Record in-person identity proofing at a counter (IAL2.3)",
+)
+def proof_in_person(request: HttpRequest, person_id: int, payload: ProofingIn):
+    """Counter and case officers only: the person stood in front of them with the document named.
+    Raises the person's identity assurance to IAL2.3; audited."""
+    if not services.may_handle_people(request.user):
+        raise PrachaError("permission_denied", status=403)
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise PrachaError("not_found", status=404)
+    proofing = services.proof_in_person(request.user, person, document=payload.document)
+    return Status(201, {"person_id": person.pk, "level": proofing.level, "method": proofing.method})

@@ -63,6 +63,12 @@ def acr_of(ial: str, aal: str) -> str:
     return f"{ial}:{aal}"
 
 
+def assurance_from_acr(acr: str) -> Assurance:
+    """The levels in an `acr` claim (e.g. from `ClientIdentity.acr`); IAL1/AAL1 when absent or unknown."""
+    ial, _, aal = (acr or "").partition(":")
+    return Assurance(ial if ial in IAL_ORDER else "IAL1", aal if aal in AAL_ORDER else "AAL1")
+
+
 ACR_PART = re.compile(r"^(IAL(?:1|2\.[123]))?:?(AAL[12])?$")
 
 

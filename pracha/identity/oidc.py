@@ -83,39 +83,49 @@ def client_for_access_token(token: str) -> ClientIdentity | None:
     """
     if not token or len(token) > 512:
         return None
-    key = f"identity.token.{_hash(token)}"
+    checksum = _hash(token)
+    key = f"identity.token.{checksum}"
     cached = cache.get(key)
     now = timezone.now()
     if cached is not None and cached.expires_at > now:
         return cached
-    access = (
-        AccessToken.objects.select_related("application__pracha_profile__agency")
-        .filter(token_checksum=_hash(token))
-        .first()
+    # Only the columns needed, no ordering: this runs on every hub call a process has not seen yet.
+    row = (
+        AccessToken.objects.filter(token_checksum=checksum)
+        .order_by()
+        .values_list(
+            "id",
+            "expires",
+            "scope",
+            "user_id",
+            "application__client_id",
+            "application__pracha_profile__kind",
+            "application__pracha_profile__agency__code",
+        )[:1]
     )
-    if access is None or access.expires <= now:
+    if not row:
         return None
-    application = access.application
-    if application is None:
+    access_id, expires, scope, user_id, client_id, kind, agency_code = row[0]
+    if expires <= now or client_id is None:
         return None
-    profile = getattr(application, "pracha_profile", None)
-    agency_code = profile.agency.code if profile and profile.agency and profile.kind == "system" else None
     acr = ""
-    if access.user_id:
+    if user_id:
         family = (
-            RefreshToken.objects.filter(access_token=access).values_list("token_family", flat=True).first()
+            RefreshToken.objects.filter(access_token_id=access_id)
+            .values_list("token_family", flat=True)
+            .first()
         )
         context = SignInContext.objects.filter(token_family=family).first() if family else None
         acr = acr_of(context.ial, context.aal) if context else ""
     identity = ClientIdentity(
-        client_id=application.client_id,
-        agency_code=agency_code,
-        scopes=frozenset(access.scope.split()),
-        user_id=access.user_id,
-        expires_at=access.expires,
+        client_id=client_id,
+        agency_code=agency_code if kind == ClientProfile.Kind.SYSTEM else None,
+        scopes=frozenset(scope.split()),
+        user_id=user_id,
+        expires_at=expires,
         acr=acr,
     )
-    ttl = min(TOKEN_CACHE_SECONDS, int((access.expires - now).total_seconds()))
+    ttl = min(TOKEN_CACHE_SECONDS, int((expires - now).total_seconds()))
     if ttl > 0:
         cache.set(key, identity, ttl)
     return identity

@@ -20,6 +20,7 @@ from pracha.core.thai_id import id_problem, is_valid_phone, normalize_id, normal
 
 from .assurance import (  # noqa: F401 (the identity service layer other apps call)
     Assurance,
+    assurance_from_acr,
     assurance_of,
     assurance_required,
     proof_against_registry,

@@ -204,3 +204,27 @@ def test_proofing_page_needs_ial_and_comes_back(client, citizen):
         assurance.set_registry(previous)
     assert done.status_code == 302, done.content.decode()[-3000:]
     assert done["Location"] == "/my/"
+
+
+def test_officers_record_counter_proofing_through_the_api(client, citizen, make_agency, make_officer):
+    import json
+
+    url = f"/api/identity/people/{citizen.person.pk}/proofing"
+    client.force_login(citizen)
+    assert client.get("/api/identity/me").json()["ial"] == "IAL1"
+    refused = client.post(url, json.dumps({"document": "id_card"}), content_type="application/json")
+    assert refused.status_code == 403
+    client.force_login(make_officer("desk2", make_agency("DESK2"), role="counter_officer"))
+    done = client.post(url, json.dumps({"document": "id_card"}), content_type="application/json")
+    assert done.status_code == 201 and done.json()["level"] == "IAL2.3"
+    bad = client.post(url, json.dumps({"document": "selfie"}), content_type="application/json")
+    assert bad.status_code in (400, 422) and "error" in bad.json()
+
+
+def test_demo_data_proofs_the_demo_citizen_at_the_counter(citizen, make_agency, make_officer):
+    from pracha.identity.demo_data import seed
+
+    officer = make_officer("counter.chatuchak", make_agency("BMA.CHATUCHAK"), role="counter_officer")
+    line = seed({"somchai": citizen, "counter.chatuchak": officer})
+    assert "IAL2.3" in line and "pracha-portal" in line
+    assert Person.objects.get(pk=citizen.person.pk).ial == "IAL2.3"
