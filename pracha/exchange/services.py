@@ -22,6 +22,7 @@ from pracha.core.thai_id import id_problem, normalize_id
 from pracha.identity.models import Person, Role, User
 from pracha.identity.services import is_platform_admin, roles_in_agency, visible_agency_ids
 
+from . import notices
 from .calls import Caller, FetchResult, call, forget_grants, parse_fields, person_ref
 from .models import (
     AccessRequest,
@@ -138,6 +139,7 @@ def decide_member(member: Member, *, approve: bool, actor: User, reason: str = "
             {"status": member.status, "reason": member.decision_reason},
             _actor(actor),
         )
+        notices.member_decided(member)
     return member
 
 
@@ -408,6 +410,7 @@ def request_access(
             },
             _actor(actor),
         )
+        notices.request_received(req)
     return req
 
 
@@ -446,6 +449,7 @@ def decide_request(
             {"status": req.status, "reason": req.decision_reason, "grant": grant.pk if grant else None},
             _actor(actor),
         )
+        notices.request_decided(req)
     forget_grants()
     return grant
 

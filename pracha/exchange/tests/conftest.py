@@ -78,7 +78,12 @@ def hub(db, client, settings, providers, make_agency, make_officer) -> Hub:
     owner_admins, published = {}, {}
     for running in providers.values():
         agency = Agency.objects.filter(code=running.agency_code).first() or make_agency(running.agency_code)
-        admin = make_officer(f"admin-{agency.code.lower()}", agency, role="agency_admin")
+        admin = make_officer(
+            f"admin-{agency.code.lower()}",
+            agency,
+            role="agency_admin",
+            email=f"admin@{running.name}.example.go.th",
+        )
         owner_admins[agency.code] = admin
         member = services.register_member(
             agency=agency,

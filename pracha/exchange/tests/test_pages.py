@@ -7,6 +7,7 @@ import pytest
 
 from pracha.exchange import quality_runs
 from pracha.exchange.models import AccessRequest, Member
+from pracha.notify.models import Notification
 
 from .conftest import grant
 from .test_hub import SOMCHAI, SSO, hub_get
@@ -76,6 +77,9 @@ def test_request_and_refusal_through_the_pages(client, hub):
     )
     assert answer.status_code == 302, answer.content.decode()[:2000]
     req = AccessRequest.objects.get()
+    # The data owner's admin is told (through the notification outbox).
+    owner = hub.owner_admins["MOL.SSO"]
+    assert Notification.objects.filter(user=owner, related_id=str(req.pk)).exists()
     # The consumer cannot decide on its own request; the owner's admin can, with a reason to refuse.
     client.post(f"/exchange/requests/{req.pk}/", {"action": "decide", "decision": "approve"})
     req.refresh_from_db()
