@@ -78,6 +78,9 @@ def prepare(n: int) -> None:
 
     for command in ("migrate", "load_geography", "load_agencies", "load_processes"):
         call_command(command, verbosity=0)
+    from pracha.applications.services import system_user
+
+    system_user()  # before the workers start
     unit = Agency.objects.get(code="MOC.DIT").contact_points.order_by("id").first()
     for username, role in (
         ("counter", "counter_officer"),

@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 import filetype
+from django.contrib.auth.hashers import make_password
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
@@ -685,13 +686,16 @@ def withdraw(app: Application, user: User, reason: str = "") -> Application:
 def system_user() -> User:
     """The platform's own actor for the steps no person takes (a fee settled, a licence signed). It
     cannot sign in: inactive, no usable password (decision 0851)."""
-    user = User.objects.filter(username=SYSTEM_USERNAME).first()
-    if user is None:
-        user = User(
-            username=SYSTEM_USERNAME, first_name="Pracha e-services", is_active=False, is_superuser=True
-        )
-        user.set_unusable_password()
-        user.save()
+    # get_or_create: two job workers may need it first at the same moment.
+    user, _created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={
+            "first_name": "Pracha e-services",
+            "is_active": False,
+            "is_superuser": True,
+            "password": make_password(None),
+        },
+    )
     return user
 
 
