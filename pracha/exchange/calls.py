@@ -242,46 +242,49 @@ def _store(items: list[tuple[Transaction, str, dict]]) -> None:
 class _GroupCommit:
     """Calls answered at the same moment in one process share one commit (group commit).
 
-    Each caller waits until its own records are committed, so nothing is answered unrecorded; the
-    first caller to find no commit under way writes everything pending (its own and the others'),
-    which saves round trips and the audit head's lock per call under load (decision 1302). Only for
-    callers outside any transaction (the hub's HTTP view): a caller inside one must commit its
-    record with its own work."""
+    Each caller waits until its own records are committed, so nothing is answered unrecorded. The
+    first caller to find no commit under way writes everything pending (its own and the others'); when
+    more arrived meanwhile, it hands the next commit to the first of them and answers its own call, so
+    no caller writes for others for long (decision 1302). Only for callers outside any transaction (the
+    hub's HTTP view): a caller inside one must commit its record with its own work."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.pending: list[tuple[tuple, threading.Event, list]] = []
+        self.pending: list[tuple[tuple, threading.Event, dict]] = []
         self.writing = False
 
     def commit(self, item: tuple[Transaction, str, dict]) -> None:
-        done, outcome = threading.Event(), []
+        done, box = threading.Event(), {}
         with self.lock:
-            self.pending.append((item, done, outcome))
-            if self.writing:
-                lead = False
-            else:
-                self.writing = lead = True
+            self.pending.append((item, done, box))
+            lead = not self.writing
+            self.writing = True
         if not lead:
             done.wait()
-            if outcome and outcome[0] is not None:
-                raise outcome[0]
-            return
-        while True:
-            with self.lock:
-                batch, self.pending = self.pending, []
-                if not batch:
-                    self.writing = False
-                    break
-            error = None
-            try:
-                _store([it for it, _e, _o in batch])
-            except Exception as exc:  # every waiting caller learns of it: its call was not recorded
-                error = exc
-            for _it, event, result in batch:
-                result.append(error)
+            if not box.get("lead"):  # written by another caller
+                if box.get("error") is not None:
+                    raise box["error"]
+                return
+        with self.lock:
+            batch, self.pending = self.pending, []
+        error = None
+        try:
+            _store([it for it, _e, _b in batch])
+        except Exception as exc:  # every caller in the batch learns of it: its call was not recorded
+            error = exc
+        for _it, event, other in batch:
+            if other is not box:
+                other["error"] = error
                 event.set()
-        if outcome[0] is not None:
-            raise outcome[0]
+        with self.lock:
+            if self.pending:  # the next commit is the first waiting caller's to make
+                _it, event, other = self.pending[0]
+                other["lead"] = True
+                event.set()
+            else:
+                self.writing = False
+        if error is not None:
+            raise error
 
 
 _group = _GroupCommit()
