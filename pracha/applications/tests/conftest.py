@@ -124,3 +124,14 @@ def hub(world, providers, make_officer):
             actor=admin,
         )
     return connect_services(admin)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_service_versions():
+    """The catalogue parses each stored ServiceVersion once per process, by id. Tests that flush the
+    database (browser tests) reuse ids for other services, so the parsed copies must go with them."""
+    from pracha.services import services as catalogue_versions
+
+    catalogue_versions._parsed.clear()
+    yield
+    catalogue_versions._parsed.clear()
