@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -186,9 +187,9 @@ def _build(
     id_number: str,
     outcome: str,
     status: int,
-    error_code: str,
-    latency_ms: float,
-    records: int,
+    error_code: str = "",
+    latency_ms: float = 0.0,
+    records: int = 1,
 ) -> tuple[Transaction, str, dict]:
     """The unsaved transaction row, its audit action and the audit data (references, never payload)."""
     ref = person_ref(id_number) if id_number else ""
@@ -290,36 +291,10 @@ class _GroupCommit:
 _group = _GroupCommit()
 
 
-def write_transaction(
-    caller: Caller,
-    *,
-    service_code: str,
-    service: ProviderService | None,
-    grant: Grant | None,
-    purpose: str,
-    fields: list[str],
-    id_number: str,
-    outcome: str,
-    status: int,
-    error_code: str = "",
-    latency_ms: float = 0.0,
-    records: int = 1,
-) -> Transaction:
-    """The transaction row and its audit record, committed before this returns; no payload in either."""
-    item = _build(
-        caller,
-        service_code=service_code,
-        service=service,
-        grant=grant,
-        purpose=purpose,
-        fields=fields,
-        id_number=id_number,
-        outcome=outcome,
-        status=status,
-        error_code=error_code,
-        latency_ms=latency_ms,
-        records=records,
-    )
+def write_transaction(caller: Caller, **details: Any) -> Transaction:
+    """The transaction row and its audit record (details: the keywords of `_build`), committed before
+    this returns; no payload in either."""
+    item = _build(caller, **details)
     if caller.channel == Transaction.Channel.API and not transaction.get_connection().in_atomic_block:
         _group.commit(item)
     else:
