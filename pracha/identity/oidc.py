@@ -194,7 +194,7 @@ def create_relying_party(
             authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
             redirect_uris=" ".join(redirect_uris),
             client_secret=secret,
-            hash_client_secret=True,
+            hash_client_secret=confidential,
             algorithm=Application.RS256_ALGORITHM,
             skip_authorization=skip_consent,
         )
@@ -244,6 +244,7 @@ def portal_client() -> Application:
                     "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
                     "redirect_uris": uris,
                     "client_secret": "",
+                    "hash_client_secret": False,  # a public client has no secret to hash
                     "algorithm": Application.RS256_ALGORITHM,
                     "skip_authorization": True,
                 },
