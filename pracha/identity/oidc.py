@@ -261,11 +261,17 @@ def portal_client() -> Application:
 
 
 def revoke_access_token(token: str) -> None:
-    """Revoke an access token (and the refresh token issued with it), as /o/revoke_token/ does."""
+    """Revoke an access token, as /o/revoke_token/ does."""
     access = AccessToken.objects.filter(token_checksum=_hash(token)).first()
     if access is not None:
         access.revoke()
     forget_token(token)
+
+
+def revoke_refresh_token(token: str) -> None:
+    """Revoke a refresh token and the access token issued with it."""
+    for refresh in RefreshToken.objects.filter(token_checksum=_hash(token), revoked__isnull=True):
+        refresh.revoke()
 
 
 # --- Scopes per client -----------------------------------------------------------------------------

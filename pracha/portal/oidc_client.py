@@ -21,7 +21,7 @@ from jwcrypto import jwk, jwt
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import TokenView
 
-from pracha.identity.oidc import portal_client
+from pracha.identity.oidc import portal_client, revoke_access_token, revoke_refresh_token
 
 SESSION_KEY = "portal_oidc_flows"
 SCOPES = "openid profile email phone"
@@ -127,4 +127,8 @@ def finish(request: HttpRequest, *, state: str, code: str) -> tuple[dict, str, s
         )
     except Exception as exc:  # jwcrypto raises several kinds; every one means "do not trust it"
         raise SignInFailed("bad_id_token") from exc
+    # The portal needs only who signed in and how: it keeps no live token it would never use.
+    if answer.get("refresh_token"):
+        revoke_refresh_token(answer["refresh_token"])
+    revoke_access_token(answer["access_token"])
     return json.loads(token.claims), answer["id_token"], flow["next"] or settings.LOGIN_REDIRECT_URL

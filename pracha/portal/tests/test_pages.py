@@ -56,3 +56,23 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "ไม่พบหน้าที่ต้องการ" in response.content.decode()
+
+
+def test_the_portal_keeps_no_live_token_after_sign_in(client, make_agency, make_officer):
+    from oauth2_provider.models import AccessToken, RefreshToken
+
+    make_officer("somsri", make_agency("TOKENS"))
+    login_page = client.get(client.get("/login/")["Location"])["Location"]
+    response = client.post(
+        login_page, {"username": "somsri", "password": "correct-horse-battery"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/workbench/"
+    assert client.session["portal_acr"] == "IAL1:AAL1"
+    assert not AccessToken.objects.exists()
+    assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
+
+
+def test_a_callback_without_a_known_state_is_refused(client):
+    response = client.get("/login/callback/?code=abc&state=forged")
+    assert response.status_code == 400
+    assert "ลิงก์เข้าสู่ระบบหมดอายุ" in response.content.decode()
