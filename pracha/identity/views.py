@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,6 +41,12 @@ def _next(request: HttpRequest, default: str = "") -> str:
     ):
         return target
     return default or settings.LOGIN_REDIRECT_URL
+
+
+def _code_failed(request: HttpRequest, user: User) -> None:
+    # A wrong one-time code counts as a failed sign-in for django-axes, like a wrong password: someone
+    # who knows the password cannot guess codes without locking the account from their address.
+    user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
 
 
 def _finish(request: HttpRequest, user: User, amr: list[str], next_url: str) -> HttpResponse:
@@ -92,6 +99,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
                     % {"n": totp.remaining_recovery_codes(user)},
                 )
             return _finish(request, user, ["pwd", "otp"], pending["next"])
+        _code_failed(request, user)
         pending["attempts"] += 1
         if pending["attempts"] >= MAX_CODE_ATTEMPTS:
             request.session.pop(PENDING, None)
@@ -118,6 +126,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
         if method:
             note_authentication(request, request.user, amr=["pwd", "otp"])
             return redirect(next_url)
+        _code_failed(request, request.user)
         form.add_error("code", render_message("totp_wrong_code"))
     return render(
         request,

@@ -7,6 +7,7 @@ import time
 import pyotp
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 from pracha.audit.models import AuditRecord
 from pracha.core.errors import PrachaError
@@ -228,3 +229,13 @@ def test_demo_data_proofs_the_demo_citizen_at_the_counter(citizen, make_agency, 
     line = seed({"somchai": citizen, "counter.chatuchak": officer})
     assert "IAL2.3" in line and "pracha-portal" in line
     assert Person.objects.get(pk=citizen.person.pk).ial == "IAL2.3"
+
+
+@override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3)
+def test_wrong_codes_count_towards_the_sign_in_lockout(client, citizen):
+    enrol(citizen)
+    assert sign_in(client, citizen.username)["Location"] == "/id/login/code/"
+    for _ in range(3):
+        client.post("/id/login/code/", {"code": "000001"})
+    locked = sign_in(client, citizen.username)
+    assert locked.status_code == 429
