@@ -241,6 +241,7 @@ OAUTH2_PROVIDER = {
     "OIDC_ISS_ENDPOINT": os.environ.get("PRACHA_OIDC_ISSUER", ""),
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
     "OAUTH2_VALIDATOR_CLASS": "pracha.identity.oidc.PrachaValidator",
     "SCOPES_BACKEND_CLASS": "pracha.identity.oidc.ClientScopes",
     "SCOPES": {
