@@ -193,6 +193,11 @@ PRACHA_COMPLAINT_CONFIDENCE_THRESHOLD = float(os.environ.get("PRACHA_COMPLAINT_C
 PRACHA_COMPLAINT_MAX_REOPENS = int(os.environ.get("PRACHA_COMPLAINT_MAX_REOPENS", "2"))
 PRACHA_COMPLAINT_RATE_PER_MINUTE = int(os.environ.get("PRACHA_COMPLAINT_RATE_PER_MINUTE", "10"))
 PRACHA_PUBLIC_URL = os.environ.get("PRACHA_PUBLIC_URL", "")
+
+# Credentials: the agencies' signing keys are stored encrypted under a key derived from this secret
+# (SECRET_KEY when unset). Keep it apart from SECRET_KEY in production, where rotating the web
+# secret must not make every stored signing key unreadable (decision 0951).
+PRACHA_CREDENTIAL_KEY = os.environ.get("PRACHA_CREDENTIAL_KEY", "")
 # The complaint classifier's trained models (default var/models) and its training data (default
 # ../shared/data): read by pracha.complaints.classifier, which looked for these settings in vain.
 PRACHA_MODEL_DIR = os.environ.get("PRACHA_MODEL_DIR", "")
