@@ -22,9 +22,10 @@ real services, stage by stage, in --workers processes (each takes a share of the
 Notifications are queued in each transaction as in production, but not delivered (that is the
 notification worker's work, measured elsewhere).
 
-Baseline, in the same run and the same worker processes: the same number of bare workflow cases of
-the same process, without an applicant or anything of the application, moved through the same states
-(start_case, then accept, recommend, approve, paid, issued): the engine's own cost per stage.
+Baseline, in the same run and the same worker processes, each stage timed just before the real one:
+the same number of bare workflow cases of the same process, without an applicant or anything of the
+application, moved through the same states (start_case, then accept, recommend, approve, paid,
+issued): the engine's own cost per stage.
 """
 
 from __future__ import annotations
@@ -272,27 +273,23 @@ def run(args: argparse.Namespace) -> None:
     workers = args.workers
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker) as pool:
-        # Baseline first: bare cases of the same process through the same states.
+        # Each stage right after its baseline, so that both see the same moment of a shared machine.
         counts = [[len(share)] for share in _split(list(range(args.applications)), workers)]
-        base = {}
+        base, seconds = {}, {}
         base["apply"], started = timed(pool, baseline_start, counts)
+        seconds["apply"], made = timed(pool, stage_apply, _split(users, workers))
         case_shares = _split([pk for share in started for pk in share], workers)
-        for stage, func in (
-            ("review", baseline_review),
-            ("approve", baseline_approve),
-            ("pay", baseline_pay),
+        app_shares = _split([pk for share in made for pk in share], workers)
+        for stage, bare, real in (
+            ("review", baseline_review, stage_review),
+            ("approve", baseline_approve, stage_approve),
+            ("pay", baseline_pay, stage_pay),
         ):
-            base[stage], _ = timed(pool, func, case_shares)
+            base[stage], _ = timed(pool, bare, case_shares)
+            seconds[stage], results = timed(pool, real, app_shares)
+        issued_before = sum(results)
         sample = _split([pk for share in case_shares for pk in share][: args.issue], workers)
         base["issue"], _ = timed(pool, baseline_issue, sample)
-
-        seconds = {}
-        seconds["apply"], made = timed(pool, stage_apply, _split(users, workers))
-        app_shares = _split([pk for share in made for pk in share], workers)
-        seconds["review"], _ = timed(pool, stage_review, app_shares)
-        seconds["approve"], _ = timed(pool, stage_approve, app_shares)
-        seconds["pay"], paid = timed(pool, stage_pay, app_shares)
-        issued_before = sum(paid)
         _hold_back_issue(args.issue)
         seconds["issue"], issued = timed(pool, stage_issue, [[] for _ in range(workers)])
 
