@@ -180,6 +180,17 @@ def run_job(j: Job) -> bool:
     return True
 
 
+def claim_batch(me: str | None = None, batch_size: int = 50) -> list[Job]:
+    """What the worker takes at a time: the next due jobs and, when a kind among them has a batch
+    handler, more of that kind up to `batch_size` (a burst, e.g. complaints to route, is cheaper
+    taken together)."""
+    jobs = claim(me=me)
+    batchable = sorted({j.kind for j in jobs} & _batch_handlers.keys())
+    if batchable and batch_size > len(jobs):
+        jobs += claim(limit=batch_size - len(jobs), me=me, kinds=batchable)
+    return jobs
+
+
 def run_jobs(jobs: list[Job]) -> int:
     """Run claimed jobs: those of a kind with a batch handler together, the rest one by one.
     Returns how many succeeded."""
@@ -262,11 +273,7 @@ def work(
             run_due_periodics()
         except Exception:
             log.exception("periodic task failed")
-        jobs = claim(me=me)
-        batchable = sorted({j.kind for j in jobs} & _batch_handlers.keys())
-        if batchable and batch_size > len(jobs):
-            # A burst of batchable jobs (e.g. complaints to route) is cheaper taken together.
-            jobs += claim(limit=batch_size - len(jobs), me=me, kinds=batchable)
+        jobs = claim_batch(me=me, batch_size=batch_size)
         run_jobs(jobs)
         count += len(jobs)
         if once and not jobs:

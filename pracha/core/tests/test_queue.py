@@ -244,6 +244,7 @@ def test_work_once_runs_what_is_due_and_returns(handlers, clock):
     assert Job.objects.get(status="queued").payload == {"n": 99}
 
 
+@pytest.mark.django_db(transaction=True)  # the loop closes stale connections, as between requests
 def test_a_burst_of_batchable_jobs_runs_together(handlers, clock):
     batches = []
 
@@ -261,6 +262,7 @@ def test_a_burst_of_batchable_jobs_runs_together(handlers, clock):
     assert Job.objects.filter(status="done").count() == 30 and all(ran(n) for n in range(30))
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_batch_falls_back_to_one_job_at_a_time(handlers, clock):
     @queue.batch("tests.write")
     def write_many(payloads: list[dict]) -> None:
