@@ -87,18 +87,22 @@ def current_version(code: str) -> ServiceVersion:
     return row
 
 
-_parsed: dict[int, ServiceDefinition] = {}
+_parsed: dict[tuple[int, str], ServiceDefinition] = {}
 
 
 def definition_of_version(pk: int) -> ServiceDefinition:
     """The definition of a stored version, as it was (its process or agency may have changed since,
-    so only its shape is checked). Versions never change, so each is parsed once per process."""
-    if pk not in _parsed:
-        row = ServiceVersion.objects.filter(pk=pk).first()
-        if row is None:
-            raise PrachaError("unknown_service", status=404, code=str(pk))
-        _parsed[pk] = build(row.definition, f"service version {pk}", check_references=False)
-    return _parsed[pk]
+    so only its shape is checked). Versions never change, so each is parsed once per process; the
+    cache is keyed by id and content hash, because a recreated database (tests, a restored backup)
+    may give an id to another version."""
+    found = ServiceVersion.objects.filter(pk=pk).values_list("content_hash", flat=True).first()
+    if found is None:
+        raise PrachaError("unknown_service", status=404, code=str(pk))
+    key = (pk, found)
+    if key not in _parsed:
+        row = ServiceVersion.objects.get(pk=pk)
+        _parsed[key] = build(row.definition, f"service version {pk}", check_references=False)
+    return _parsed[key]
 
 
 def load_services() -> list[LoadResult]:
