@@ -15,8 +15,8 @@ start_test_postgres
 logs=$(mktemp -d /tmp/pracha-test-logs.XXXXXX)
 trap 'stop_test_postgres; rm -rf "$logs"' EXIT
 
-run_sqlite() { env -u DATABASE_URL .venv/bin/pytest -p no:cacheprovider "$@"; }
-run_postgres() { DATABASE_URL="$TEST_DATABASE_URL" .venv/bin/pytest -p no:cacheprovider "$@"; }
+run_sqlite() { env -u DATABASE_URL .venv/bin/pytest -p no:cacheprovider --durations=15 "$@"; }
+run_postgres() { DATABASE_URL="$TEST_DATABASE_URL" .venv/bin/pytest -p no:cacheprovider --durations=15 "$@"; }
 
 sqlite_rc=0
 postgres_rc=0
