@@ -300,5 +300,10 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"], "formatter": "plain"}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("PRACHA_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step at INFO; fontTools every subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

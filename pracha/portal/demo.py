@@ -264,6 +264,8 @@ Demo accounts (password for all: {password})
   case officer       officer.doe           Department of Employment (English)
   supervisor         supervisor.doe        Department of Employment
   agency admin       admin.doe             Department of Employment
+  case officer       officer.dit           Department of Internal Trade (rice-trading licences)
+  supervisor         supervisor.dit        Department of Internal Trade (approves licences)
   executive          exec.mol              Ministry of Labour (sees its departments)
   auditor            auditor               sees Bangkok and the Ministry of Labour
 """
