@@ -1,6 +1,7 @@
-"""In a browser: citizens apply on a phone for three services (the rice-trading licence with uploads,
-a fee and the signed licence; the elderly allowance and a worker's claim with documents fetched from
-the real provider systems), and officers review, send back and approve on a desktop screen."""
+"""In a browser: citizens apply on a phone for five services (the rice-trading licence and the tour-guide
+licence with uploads, a fee paid after approval and the signed licence; the soil-health assessment, free
+of charge, with its signed report; the elderly allowance and a worker's claim with documents fetched
+from the real provider systems), and officers review, send back and approve on a desktop screen."""
 
 from __future__ import annotations
 
@@ -54,6 +55,16 @@ def approve_all(app: Application, officers: dict) -> None:
     services.act(app, "accept", officers["counter"])
     services.act(app, "recommend", officers["case"])
     services.act(app, "approve", officers["supervisor"])
+
+
+def download_and_verify(page, agency_code: str) -> None:
+    """Download the signed certificate from the status page and check its signature and signer."""
+    with page.expect_download() as download:
+        page.get_by_test_id("download-licence").click()
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"%PDF")
+    verified = credentials.verify_pdf(data)
+    assert verified.result == "valid" and verified.signed_by.code == agency_code
 
 
 @pytest.mark.phone
@@ -119,12 +130,7 @@ def test_rice_licence_on_a_phone_pay_and_download_the_signed_licence(page, citiz
     expect(page.get_by_test_id("step-timings")).to_contain_text("ออกใบอนุญาต")
     no_sideways_scroll(page)
     screenshot(page, "applications-completed-phone-th")
-    with page.expect_download() as download:
-        page.get_by_test_id("download-licence").click()
-    data = Path(download.value.path()).read_bytes()
-    assert data.startswith(b"%PDF")
-    verified = credentials.verify_pdf(data)
-    assert verified.result == "valid" and verified.signed_by.code == "MOC.DIT"
+    download_and_verify(page, "MOC.DIT")
 
 
 @pytest.mark.phone
@@ -252,3 +258,89 @@ def test_officer_reviews_side_by_side_sends_back_and_approves(page, citizen, dit
     page.get_by_test_id("action-approve").get_by_role("button").click()
     expect(page.get_by_test_id("app-state")).to_have_text("รอชำระค่าธรรมเนียม")
     screenshot(page, "applications-officer-approved")
+
+
+@pytest.mark.phone
+def test_soil_health_assessment_on_a_phone_free_and_the_signed_report(page, citizen, make_officer):
+    sign_in(page, citizen.username)
+    page.goto("/applications/new/soil-health-assessment/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("ขอรับบริการตรวจวิเคราะห์ดินและประเมินสุขภาพดินรายแปลง")
+    # The fee is declared due on submit but costs nothing for farmers: no payment step in the wizard.
+    expect(page.get_by_test_id("fees")).to_have_text("ไม่เสียค่าธรรมเนียม")
+    page.get_by_test_id("start").click()
+    expect(page.get_by_test_id("progress")).not_to_contain_text("ชำระ")
+
+    expect(page.get_by_test_id("known-farmer_name")).to_have_text("สมชาย ใจดี")
+    page.get_by_label("จังหวัดที่ตั้งแปลง").fill("สุพรรณบุรี")
+    page.get_by_label("อำเภอที่ตั้งแปลง").fill("อู่ทอง")
+    page.locator("#id_land_document").fill("โฉนดที่ดิน เลขที่ 12345")
+    page.get_by_label("ขนาดแปลง (ไร่)").fill("15")
+    page.get_by_label("พืชที่ปลูกหรือจะปลูก").fill("ข้าวหอมมะลิ")
+    page.get_by_label("ละติจูดของแปลง").fill("14.68")
+    page.get_by_label("ลองจิจูดของแปลง").fill("99.87")
+    page.get_by_test_id("next").click()
+    page.get_by_label("การเก็บตัวอย่างดิน").select_option("soil_doctor")
+    page.get_by_test_id("next").click()
+
+    upload_file(page, "id_card", "id.png", png_bytes(), "image/png")
+    upload_file(page, "plot_photo", "plot.png", png_bytes(), "image/png")
+    page.get_by_test_id("next").click()
+    expect(page.get_by_test_id("review-crop")).to_have_text("ข้าวหอมมะลิ")
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("app-state")).to_have_text("ตรวจสอบความครบถ้วนของคำขอและเอกสาร")
+
+    app = Application.objects.get(applicant=citizen.person)
+    assert services.invoices_of(app) == []  # nothing to pay, now or later
+    approve_all(app, officers_of("MOAC.LDD", make_officer))
+    run_jobs()  # the worker: issuing the signed report
+    page.reload()
+    expect(page.get_by_test_id("app-state")).to_have_text("ดำเนินการแล้วเสร็จ")
+    no_sideways_scroll(page)
+    screenshot(page, "applications-soil-completed-phone-th")
+    download_and_verify(page, "MOAC.LDD")
+
+
+@pytest.mark.phone
+def test_tour_guide_licence_on_a_phone_pay_after_approval_and_download(page, citizen, make_officer):
+    sign_in(page, citizen.username)
+    page.goto("/applications/new/tour-guide-licence/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("ขอรับใบอนุญาตเป็นมัคคุเทศก์")
+    expect(page.get_by_test_id("fees")).to_contain_text("200")
+    page.get_by_test_id("start").click()
+
+    expect(page.get_by_test_id("known-full_name")).to_have_text("สมชาย ใจดี")
+    page.get_by_label("วันเกิด").fill("1990-06-15")
+    page.get_by_test_id("next").click()
+    page.get_by_label("ประเภทใบอนุญาต").select_option("general_foreign")
+    page.get_by_label("ภาษาที่ใช้นำเที่ยว").fill("ไทย อังกฤษ ญี่ปุ่น")
+    page.get_by_label("สถาบันที่จัดอบรม").fill("มหาวิทยาลัยเกษตรศาสตร์")
+    page.get_by_label("เลขที่วุฒิบัตรการอบรม").fill("KU-G-2569-0142")
+    page.get_by_label("วันที่สำเร็จการอบรม").fill("2026-03-20")
+    page.get_by_test_id("next").click()
+
+    upload_file(page, "id_card", "id.png", png_bytes(), "image/png")
+    upload_file(page, "house_registration", "house.pdf", pdf_bytes("house"), "application/pdf")
+    upload_file(page, "course_certificate", "course.pdf", pdf_bytes("course"), "application/pdf")
+    upload_file(page, "medical_certificate", "medical.pdf", pdf_bytes("medical"), "application/pdf")
+    upload_file(page, "photo", "photo.png", png_bytes(), "image/png")
+    page.get_by_test_id("next").click()
+    expect(page.get_by_test_id("review-course_certificate_no")).to_have_text("KU-G-2569-0142")
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("app-state")).to_have_text("ตรวจสอบความครบถ้วนของคำขอและเอกสาร")
+
+    app = Application.objects.get(applicant=citizen.person)
+    approve_all(app, officers_of("MOTS.DOT", make_officer))
+    page.reload()
+    expect(page.get_by_test_id("app-state")).to_have_text("รอชำระค่าธรรมเนียม")
+    invoice = services.invoices_of(app)[0]
+    assert invoice.total == 200
+    page.get_by_test_id(f"pay-{invoice.number}").click()
+    page.get_by_test_id("demo-pay").click()
+    expect(page.get_by_test_id("invoice-status")).to_have_text("ชำระแล้ว")
+    run_jobs()  # the worker: settlement, then issuing the licence
+
+    page.goto(f"/applications/{app.reference}/")
+    expect(page.get_by_test_id("app-state")).to_have_text("ดำเนินการแล้วเสร็จ")
+    no_sideways_scroll(page)
+    screenshot(page, "applications-tour-guide-completed-phone-th")
+    download_and_verify(page, "MOTS.DOT")
