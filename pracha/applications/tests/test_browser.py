@@ -1,7 +1,9 @@
-"""In a browser: citizens apply on a phone for five services (the rice-trading licence and the tour-guide
-licence with uploads, a fee paid after approval and the signed licence; the soil-health assessment, free
-of charge, with its signed report; the elderly allowance and a worker's claim with documents fetched
-from the real provider systems), and officers review, send back and approve on a desktop screen."""
+"""In a browser: citizens apply on a phone for six services (the rice-trading licence and the tour-guide
+licence with uploads, a fee paid after approval and the signed licence; the commercial registration,
+its fee paid in the wizard's payment step before submitting, with its signed certificate; the
+soil-health assessment, free of charge, with its signed report; the elderly allowance and a worker's
+claim with documents fetched from the real provider systems), and officers review, send back and
+approve on a desktop screen."""
 
 from __future__ import annotations
 
@@ -344,3 +346,58 @@ def test_tour_guide_licence_on_a_phone_pay_after_approval_and_download(page, cit
     no_sideways_scroll(page)
     screenshot(page, "applications-tour-guide-completed-phone-th")
     download_and_verify(page, "MOTS.DOT")
+
+
+@pytest.mark.phone
+def test_commercial_registration_on_a_phone_pay_on_submit_and_download(page, citizen, make_officer):
+    sign_in(page, citizen.username)
+    page.goto("/applications/new/commercial-registration/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("จดทะเบียนพาณิชย์ (ตั้งใหม่) ประเภทบุคคลธรรมดา")
+    expect(page.get_by_test_id("fees")).to_contain_text("50")
+    page.get_by_test_id("start").click()
+    # The fee is due on submit: the wizard has a payment step before the review.
+    expect(page.get_by_test_id("progress")).to_contain_text("ค่าธรรมเนียม")
+
+    expect(page.get_by_test_id("known-owner_name")).to_have_text("สมชาย ใจดี")
+    expect(page.get_by_label("หมายเลขโทรศัพท์")).to_have_count(0)  # known from the account
+    page.get_by_label("ชื่อที่ใช้ในการประกอบพาณิชยกิจ").fill("ร้านผ้าไทยสมชาย")
+    page.get_by_label("ชนิดแห่งพาณิชยกิจ").fill("ขายปลีกผ้าไทยและเสื้อผ้าสำเร็จรูป ขายสินค้าทางอินเทอร์เน็ต")
+    page.get_by_label("ที่อยู่เว็บไซต์หรือร้านค้าออนไลน์ (ถ้ามี)").fill("https://shop.example.com/somchai")
+    page.get_by_label("จำนวนเงินทุนที่นำมาใช้ประกอบกิจการ (บาท)").fill("50000")
+    page.get_by_label("วันที่เริ่มประกอบกิจการ").fill("2026-11-02")
+    page.get_by_test_id("next").click()
+    page.get_by_label("ที่ตั้งสำนักงานแห่งใหญ่").fill("99/9 ถนนกำแพงเพชร 2 แขวงจตุจักร เขตจตุจักร กรุงเทพมหานคร")
+    page.get_by_test_id("next").click()
+
+    upload_file(page, "id_card", "id.png", png_bytes(), "image/png")
+    upload_file(page, "premises_consent", "consent.pdf", pdf_bytes("consent"), "application/pdf")
+    upload_file(page, "premises_map", "map.png", png_bytes(), "image/png")
+    page.get_by_test_id("next").click()
+
+    # The payment step: not paid yet, so continuing is refused with the invoice still offered.
+    expect(page.get_by_test_id("amount")).to_contain_text("50")
+    payment_step = page.url
+    page.get_by_test_id("next").click()
+    expect(page.get_by_test_id("wizard-error")).to_be_visible()
+    page.get_by_test_id("open-invoice").click()
+    page.get_by_test_id("demo-pay").click()
+    expect(page.get_by_test_id("invoice-status")).to_have_text("ชำระแล้ว")
+    page.goto(payment_step)  # back to the wizard
+    expect(page.get_by_test_id("invoice-paid")).to_be_visible()
+    no_sideways_scroll(page)
+    screenshot(page, "applications-commercial-paid-phone-th")
+    page.get_by_test_id("next").click()
+
+    expect(page.get_by_test_id("review-shop_name")).to_have_text("ร้านผ้าไทยสมชาย")
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("app-state")).to_have_text("ตรวจสอบความครบถ้วนของคำขอและเอกสาร")
+
+    app = Application.objects.get(applicant=citizen.person)
+    approve_all(app, officers_of("BMA.1030", make_officer))
+    run_jobs()  # the worker: settlement, then issuing the certificate
+    page.reload()
+    expect(page.get_by_test_id("app-state")).to_have_text("ดำเนินการแล้วเสร็จ")
+    (invoice,) = services.invoices_of(app)  # paid once, on submit: no second invoice after approval
+    assert invoice.status == "paid" and invoice.total == 50
+    no_sideways_scroll(page)
+    download_and_verify(page, "BMA.1030")
