@@ -978,7 +978,12 @@ def step_timings(app: Application, now: dt.datetime | None = None) -> list[StepT
     case = app.case
     states = case.definition.states
     rows = []
+    # A service with no fee due on approval passes through "awaiting payment" at once: not a step
+    # the citizen should see (with a 30-day limit) on the status page.
+    no_fee_step = definition_of(app).fee_total("on_approval", app.data) == 0
     for step in app.steps.order_by("entered_at", "id"):
+        if no_fee_step and step.state == "awaiting_payment":
+            continue
         limit = state_limit(case, step.state)
         rows.append(
             StepTiming(

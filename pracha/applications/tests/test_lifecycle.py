@@ -135,6 +135,8 @@ def test_rice_licence_from_draft_to_signed_licence(citizen, dit_officers):
         ("awaiting_payment", "paid"),
         ("issuing", "issued"),
     ]
+    # The fee due on approval makes "awaiting payment" a real step on the status page.
+    assert "awaiting_payment" in [row.state for row in services.step_timings(app)]
     report = {r.service_code: r for r in services.compliance_report()}[RICE]
     assert report.steps == 5 and report.finished == 1  # the applicant's own time is not counted
     assert payments.invoices_for(app.subject).get().status == "paid"
