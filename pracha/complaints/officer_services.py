@@ -26,6 +26,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pracha.agencies import services as agencies
 from pracha.agencies.models import ContactPoint
 from pracha.audit.chain import record, record_read
 from pracha.core.errors import PrachaError, render_message
@@ -435,10 +436,23 @@ def timeline(complaint: Complaint) -> list[dict]:
     return items
 
 
+def unit_name(code: str) -> str:
+    """A unit by its name and its agency's in the page language (what officers read); the code
+    itself when there is no such unit any more."""
+    try:
+        cp = agencies.contact_point(code)
+    except PrachaError:
+        return code
+    return f"{cp.name}, {cp.agency.name}"
+
+
 def _event_detail(event) -> str:
     data = event.data or {}
     if event.action == "transfer":
-        return _("from %(from)s to %(to)s") % {"from": data.get("from", ""), "to": data.get("to", "")}
+        return _("from %(from)s to %(to)s") % {
+            "from": unit_name(data.get("from", "")),
+            "to": unit_name(data.get("to", "")),
+        }
     if event.action == "merge" and data.get("into"):
         return _("into complaint %(code)s") % {"code": data["into"]}
     if event.action == "assign":
