@@ -63,10 +63,12 @@ class Figures:
     rating_counts: dict[int, int] = field(default_factory=dict)
     open: int = 0
     overdue: int = 0
+    as_of: dt.datetime | None = None  # when they were counted (the public ones are kept a few minutes)
 
     def as_dict(self) -> dict:
         return {
             "days": self.days,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
             "volume": self.volume,
             "weekly": [{"week": w.isoformat(), "count": n} for w, n in self.weekly],
             "by_channel": [{"code": c, "count": n} for c, n in self.by_channel],
@@ -105,12 +107,27 @@ def _median_hours(qs: QuerySet, start: str, end: str) -> float | None:
     return round(statistics.fmean(t.total_seconds() for t in middle) / 3600, 1)
 
 
+def _every_week(
+    counted: dict[dt.date, int], start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.date, int]]:
+    """Each week (from Monday, local time) of the period with its count, a quiet week as 0: a chart
+    that skipped it would join the weeks around it as if nothing had dropped."""
+    monday = timezone.localtime(start).date()
+    monday -= dt.timedelta(days=monday.weekday())
+    last = timezone.localtime(end).date()
+    weeks = []
+    while monday <= last:
+        weeks.append((monday, counted.get(monday, 0)))
+        monday += dt.timedelta(days=7)
+    return weeks
+
+
 def figures(base: QuerySet, days: int, now: dt.datetime | None = None) -> Figures:
     """Every figure for the complaints of `base` received in the last `days` days (backlog: all open)."""
     now = now or timezone.now()
     days = days if days in PERIODS else PERIODS[0]
     period = base.filter(received_at__gt=now - dt.timedelta(days=days), received_at__lte=now)
-    out = Figures(days)
+    out = Figures(days, as_of=now)
     totals = period.aggregate(
         volume=Count("id"),
         accepted_within=Count("id", filter=Q(accepted_late=False)),
@@ -141,13 +158,14 @@ def figures(base: QuerySet, days: int, now: dt.datetime | None = None) -> Figure
         r["rating"]: r["n"]
         for r in period.filter(rating__isnull=False).values("rating").annotate(n=Count("id")).order_by()
     }
-    out.weekly = [
-        (r["week"].date() if isinstance(r["week"], dt.datetime) else r["week"], r["n"])
+    counted = {
+        (r["week"].date() if isinstance(r["week"], dt.datetime) else r["week"]): r["n"]
         for r in period.annotate(week=TruncWeek("received_at"))
         .values("week")
         .annotate(n=Count("id"))
-        .order_by("week")
-    ]
+        .order_by()
+    }
+    out.weekly = _every_week(counted, now - dt.timedelta(days=days), now) if counted else []
     out.by_channel = [
         (r["channel"], r["n"])
         for r in period.values("channel").annotate(n=Count("id")).order_by("-n", "channel")
@@ -223,31 +241,50 @@ def public_figures(days: int = 365) -> Figures:
 CHART_FONT = "Noto Sans Thai, system-ui, sans-serif"
 
 
-def _chart(
-    chart_id: str, title: str, x: list, y: list, *, horizontal: bool = False, kind: str = "bar"
-) -> str:
+def _count_axis(values: list[int]) -> dict:
+    """An axis of counts: from zero, whole numbers with thousands separators (plotly would otherwise
+    draw 0.5 steps for small counts and start a line chart at its lowest week)."""
+    axis = {"rangemode": "tozero", "tickformat": ",d", "automargin": True, "fixedrange": True}
+    if max(values, default=0) <= 5:
+        axis["dtick"] = 1
+    return axis
+
+
+def _chart(chart_id: str, x: list, y: list, *, horizontal: bool = False, kind: str = "bar") -> str:
+    """One chart; its title is the page's heading above it (not repeated inside the picture)."""
     import plotly.graph_objects as go
 
+    hover = "%{x}: %{y:,d}<extra></extra>"
     if kind == "line":
-        trace = go.Scatter(x=x, y=y, mode="lines+markers", line={"color": "#1d4f91"})
+        trace = go.Scatter(x=x, y=y, mode="lines+markers", line={"color": "#1d4f91"}, hovertemplate=hover)
     elif horizontal:
-        trace = go.Bar(x=y, y=x, orientation="h", marker={"color": "#1d4f91"})
+        trace = go.Bar(
+            x=y,
+            y=x,
+            orientation="h",
+            marker={"color": "#1d4f91"},
+            hovertemplate="%{y}: %{x:,d}<extra></extra>",
+        )
     else:
-        trace = go.Bar(x=x, y=y, marker={"color": "#1d4f91"})
+        trace = go.Bar(x=x, y=y, marker={"color": "#1d4f91"}, hovertemplate=hover)
     fig = go.Figure(trace)
     fig.update_layout(
-        title={"text": title, "font": {"size": 16}},
-        font={"family": CHART_FONT, "size": 13},
-        margin={"l": 10, "r": 10, "t": 48, "b": 10},
-        height=320,
+        font={"family": CHART_FONT, "size": 14},
+        margin={"l": 8, "r": 16, "t": 12, "b": 8},
+        # A horizontal bar chart grows with its categories so that each label keeps its line.
+        height=max(160, 44 * len(x) + 60) if horizontal else 300,
         autosize=True,
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
+        hoverlabel={"font": {"family": CHART_FONT}},
     )
+    counts = _count_axis(y)
     if horizontal:
-        fig.update_yaxes(autorange="reversed", automargin=True)
+        fig.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
+        fig.update_xaxes(**counts)
     else:
-        fig.update_xaxes(automargin=True)
+        fig.update_xaxes(automargin=True, fixedrange=True, type="category")
+        fig.update_yaxes(**counts)
     return fig.to_html(
         full_html=False,
         include_plotlyjs=False,
@@ -306,7 +343,7 @@ def charts(found: Figures) -> list[dict]:
             {
                 "id": chart_id,
                 "title": title,
-                "html": _chart(chart_id, title, x, y, horizontal=kind == "hbar", kind=kind),
+                "html": _chart(chart_id, x, y, horizontal=kind == "hbar", kind=kind),
                 "headers": (label, _("Complaints")),
                 "rows": rows,
             }

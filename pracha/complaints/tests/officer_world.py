@@ -38,14 +38,31 @@ class World:
     sub_b: Subdistrict
 
 
+# The registry's own names (agencies/data/*.yaml), so pages and screenshots read as officers see them.
+AGENCY_NAMES = {
+    "BMA": ("กรุงเทพมหานคร", "Bangkok Metropolitan Administration"),
+    "BMA.1030": ("สำนักงานเขตจตุจักร", "Chatuchak District Office"),
+    "BMA.1001": ("สำนักงานเขตพระนคร", "Phra Nakhon District Office"),
+    "MEA": ("การไฟฟ้านครหลวง", "Metropolitan Electricity Authority"),
+    "OPM.OPS": ("สำนักงานปลัดสำนักนายกรัฐมนตรี", "Office of the Permanent Secretary, PMO"),
+}
+UNIT_NAMES = {
+    "BMA/main": ("สารบรรณกลาง", "Central correspondence"),
+    "main": ("ฝ่ายปกครอง", "Administration Section"),
+    "works": ("ฝ่ายโยธา", "Public Works Section"),
+    "cleanliness": ("ฝ่ายรักษาความสะอาดและสวนสาธารณะ", "Cleansing and Public Parks Section"),
+    "MEA/main": ("สารบรรณกลาง", "Central correspondence"),
+    "OPM.OPS/main": ("สารบรรณกลาง", "Central correspondence"),
+    "psc-1111": ("ศูนย์บริการประชาชน สำนักงานปลัดสำนักนายกรัฐมนตรี", "Public Service Center (hotline 1111)"),
+}
+
+
 def _agency(code: str, kind: str, units: list[str], parent: Agency | None = None) -> Agency:
-    agency = Agency.objects.create(
-        code=code, name_th=f"หน่วยงาน {code}", name_en=f"Agency {code}", kind=kind, parent=parent
-    )
+    name_th, name_en = AGENCY_NAMES[code]
+    agency = Agency.objects.create(code=code, name_th=name_th, name_en=name_en, kind=kind, parent=parent)
     for unit in units:
-        ContactPoint.objects.create(
-            agency=agency, code=f"{code}/{unit}", name_th=f"ฝ่าย {unit}", name_en=f"{unit.title()} section"
-        )
+        unit_th, unit_en = UNIT_NAMES.get(f"{code}/{unit}") or UNIT_NAMES[unit]
+        ContactPoint.objects.create(agency=agency, code=f"{code}/{unit}", name_th=unit_th, name_en=unit_en)
     return agency
 
 
