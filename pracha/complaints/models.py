@@ -66,6 +66,9 @@ class Complaint(models.Model):
     urgency = models.CharField(max_length=10, blank=True)
     urgency_confidence = models.FloatField(null=True, blank=True)
     model_version = models.CharField(max_length=40, blank=True)
+    # The text's words as duplicate detection compares them (`duplicates.words`), kept at routing so
+    # that a new complaint is compared with hundreds of open ones without segmenting them again.
+    text_words = models.TextField(blank=True, default="")
     # Where it went and why.
     routing = models.CharField(max_length=10, choices=Routing.choices, default=Routing.PENDING)
     routing_reason = models.JSONField(default=dict, blank=True)
