@@ -198,11 +198,8 @@ def agencies_in_scope(user: User) -> list:
     holding = Complaint.objects.exclude(agency__isnull=True)
     if ids is not None:
         holding = holding.filter(agency_id__in=ids)
-    codes = holding.values_list("agency__code", flat=True).distinct().order_by("agency__code")
-    found = []
-    for code in codes[:500]:
-        found.append(agencies.get_agency(code))
-    return sorted(found, key=lambda a: a.name)
+    codes = list(holding.values_list("agency__code", flat=True).distinct().order_by("agency__code")[:500])
+    return sorted(agencies.search_agencies().filter(code__in=codes), key=lambda a: a.name)
 
 
 def agency_figures(

@@ -4,6 +4,7 @@ to a committee (recorded, audited, told to the agency administrators)."""
 
 import datetime as dt
 import gzip
+import itertools
 
 import plotly
 import pytest
@@ -198,3 +199,125 @@ def test_a_supervisor_sends_an_issue_to_a_committee(world):
     assert IssueReferral.objects.count() == 1
     # Another agency's supervisors do not see that it was sent.
     assert urgent._latest_referrals(world.outsider, board) == {}
+
+
+def hours_after(moment: dt.datetime, hours: float) -> dt.datetime:
+    return moment + dt.timedelta(hours=hours)
+
+
+def test_figures_match_a_hand_computed_case(world):
+    """Four complaints in the period, one older and one of another agency; each milestone set by hand
+    so that every figure can be worked out on paper (below, beside each assertion)."""
+    plan = [  # received (days ago), accepted after (h), in time?, resolved after (h), in time?, rating
+        (10, 2, True, 30, True, 5),
+        (9, 4, True, 50, False, 3),
+        (8, 10, False, 100, True, 4),
+        (2, 6, True, None, None, None),
+    ]
+    made = []
+    for n, (ago, accept_h, accept_ok, resolve_h, resolve_ok, rating) in enumerate(plan):
+        complaint = make_complaint(f"ทางเท้าชำรุด {n}", world.works, received_at=days_ago(ago))
+        officer.accept(complaint, actor=world.officer)
+        if resolve_h is not None:
+            officer.resolve(complaint, "ซ่อมแล้ว", actor=world.officer)
+        received = complaint.received_at
+        Complaint.objects.filter(pk=complaint.pk).update(
+            accepted_at=hours_after(received, accept_h),
+            accepted_late=not accept_ok,
+            resolved_at=hours_after(received, resolve_h) if resolve_h is not None else None,
+            resolved_late=(not resolve_ok) if resolve_h is not None else None,
+            rating=rating,
+        )
+        made.append(complaint)
+    old = make_complaint("เก่า", world.works, received_at=days_ago(40))  # outside 30 days
+    Complaint.objects.filter(pk=old.pk).update(rating=1, accepted_at=days_ago(39), accepted_late=True)
+    theirs = make_complaint("ของเขตพระนคร", world.other.contact_points.get(code="BMA.1001/works"))
+    Complaint.objects.filter(pk=theirs.pk).update(rating=1)
+
+    agency, found = dashboards.agency_figures(world.supervisor, agency_code="BMA.1030", days=30)
+    assert found.volume == 4
+    # Accepted within the forwarding limit: 3 of 4 (the third was late) = 75.0 %.
+    assert (found.forwarded.within, found.forwarded.decided, found.forwarded.percent) == (3, 4, 75.0)
+    # Resolved within the limit: 2 of 3 (the fourth is still being dealt with, before its limit).
+    assert (found.resolved.within, found.resolved.decided, found.resolved.percent) == (2, 3, 66.7)
+    # Median of 2, 4, 6 and 10 hours: (4 + 6) / 2 = 5; of 30, 50 and 100 hours: 50.
+    assert found.median_accept_hours == 5.0
+    assert found.median_resolve_hours == 50.0
+    # Satisfaction: 5, 3 and 4 from three ratings = 4.0; the older one and BMA.1001's are not counted.
+    assert (found.ratings, found.rating_average, found.rating_counts) == (3, 4.0, {3: 1, 4: 1, 5: 1})
+    # Backlog: every open complaint of the agency, however old (resolved ones wait for confirmation).
+    assert found.open == 5
+    # Each week of the period is there, a quiet one as 0 (a chart must not join the weeks around it).
+    weeks = [w for w, _n in found.weekly]
+    assert all(b - a == dt.timedelta(days=7) for a, b in itertools.pairwise(weeks))
+    assert len(weeks) in (5, 6) and sum(n for _w, n in found.weekly) == 4 and 0 in dict(found.weekly).values()
+    assert all(w.weekday() == 0 for w in weeks)
+
+    # The same, shown on the page with its numbers formatted.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.supervisor)
+    page = client.get("/complaints/officer/dashboard/?agency=BMA.1030&days=30").content.decode()
+    for testid, shown in (
+        ("fig-volume", "4"),
+        ("fig-forwarded", "75.0%"),
+        ("fig-resolved", "66.7%"),
+        ("fig-median-accept", "5"),
+        ("fig-median-resolve", "50"),
+        ("fig-satisfaction", "4.0"),
+    ):
+        assert f'data-testid="{testid}">{shown}<' in page, testid
+    assert "ข้อมูล ณ " in page and " 25" in page  # Buddhist-era year (25xx)
+
+
+def test_thousands_are_grouped_on_the_page(world, client, monkeypatch):
+    big = dashboards.Figures(30, volume=1234567, open=12345, overdue=1000, as_of=timezone.now())
+    monkeypatch.setattr(dashboards, "public_figures", lambda days: big)
+    page = client.get("/complaints/stats/").content.decode()
+    assert 'data-testid="fig-volume">1,234,567<' in page
+    assert 'data-testid="fig-open">12,345<' in page and 'data-testid="fig-overdue">1,000<' in page
+    assert 'data-testid="figures-empty"' in page  # no charts without complaints in the weeks
+
+
+def test_dashboards_and_urgent_issues_are_scoped(world, client):
+    """An officer of one agency sees neither another agency's dashboard nor its urgent issues, on the
+    pages or through the API; an executive sees the agencies below theirs."""
+    from .officer_world import _officer
+
+    for n in range(3):
+        make_complaint(f"น้ำท่วม {n}", world.works, subdistrict=world.sub_a, categories=[["flood", 0.9]])
+    make_complaint("ทางเท้า พระนคร", world.other.contact_points.get(code="BMA.1001/works"))
+    their_boss = _officer("boss1001", world.other.contact_points.get(code="BMA.1001/main"), "supervisor")
+
+    client.force_login(their_boss)
+    assert client.get("/complaints/officer/dashboard/?agency=BMA.1030").status_code == 404
+    assert client.get("/api/complaints/officer/dashboard?agency=BMA.1030").status_code == 404
+    own = client.get("/api/complaints/officer/dashboard").json()
+    assert own["figures"]["volume"] == 1  # all in scope: their one complaint
+    board = client.get("/complaints/officer/urgent/").content.decode()
+    assert 'data-testid="urgent-issue"' not in board and "น้ำท่วม" not in board
+    assert client.get("/api/complaints/officer/urgent").json() == []
+    sent = client.post(
+        "/complaints/officer/urgent/send/",
+        {"category": "flood", "level": "subdistrict", "place": "103001", "committee": "ก", "note": "ข"},
+    )
+    assert sent.status_code == 404 and not IssueReferral.objects.exists()
+    dashboard = client.get("/complaints/officer/dashboard/").content.decode()
+    assert 'value="BMA.1030"' not in dashboard  # not even offered in the agency list
+
+    client.force_login(world.officer)  # a case officer: their agency's dashboard, no oversight pages
+    assert client.get("/complaints/officer/dashboard/?agency=BMA.1030").status_code == 200
+    assert client.get("/complaints/officer/dashboard/?agency=BMA.1001").status_code == 404
+    assert client.get("/complaints/officer/urgent/").status_code == 404
+    assert client.get("/api/complaints/officer/urgent").status_code == 403
+
+    client.force_login(world.executive)  # BMA's executive: both district offices below BMA
+    assert {a.code for a in dashboards.agencies_in_scope(world.executive)} == {"BMA.1001", "BMA.1030"}
+    assert client.get("/api/complaints/officer/dashboard").json()["figures"]["volume"] == 4
+    assert client.get("/api/complaints/officer/dashboard?agency=BMA.1001").json()["figures"]["volume"] == 1
+    page = client.get("/complaints/officer/dashboard/?agency=BMA.1030").content.decode()
+    assert 'data-testid="fig-volume">3<' in page
+    issues = client.get("/api/complaints/officer/urgent").json()
+    assert [(i["category"], i["this_week"]) for i in issues] == [("flood", 3)]
+    assert client.get("/complaints/officer/dashboard/?agency=MEA").status_code == 404
