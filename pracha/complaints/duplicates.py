@@ -73,16 +73,27 @@ def words(text: str) -> list[str]:
     return tokens
 
 
+def words_of(complaint: Complaint) -> str:
+    """The complaint's words as kept at routing; segmented now for one routed before they were kept."""
+    return complaint.text_words or " ".join(words(complaint.text))
+
+
 def text_similarities(text: str, others: list[str]) -> list[float]:
     """Cosine similarity of `text` to each of `others` in one TF-IDF space."""
-    if not others or not words(text):
+    return word_similarities(" ".join(words(text)), [" ".join(words(o)) for o in others])
+
+
+def word_similarities(text_words: str, others: list[str]) -> list[float]:
+    """`text_similarities` of texts already segmented by `words` (space-separated), so that comparing
+    a complaint with hundreds of open ones costs no segmentation."""
+    if not others or not text_words.strip():
         return [0.0] * len(others)
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import cosine_similarity
 
-    vectorizer = TfidfVectorizer(analyzer=words, sublinear_tf=True)
+    vectorizer = TfidfVectorizer(analyzer=str.split, sublinear_tf=True)
     try:
-        matrix = vectorizer.fit_transform([text, *others])
+        matrix = vectorizer.fit_transform([text_words, *others])
     except ValueError:  # every text was empty after tokenising
         return [0.0] * len(others)
     return [float(s) for s in cosine_similarity(matrix[0], matrix[1:]).ravel()]
@@ -95,6 +106,10 @@ class Candidate:
     distance_m: float | None = None
     text_similarity: float | None = None
     reasons: list[str] = field(default_factory=list)
+
+
+# What finding candidates reads of an open complaint (not its text, routing reason or contact).
+_NEAR_FIELDS = ("pk", "categories", "latitude", "longitude", "received_at", "text_words")
 
 
 def _codes(complaint: Complaint) -> set[str]:
@@ -152,7 +167,7 @@ def find_candidates(complaint: Complaint, limit: int = 5) -> list[Candidate]:
             near_pool = pool.filter(box)
         else:
             near_pool = pool.filter(subdistrict_id=complaint.subdistrict_id)
-        for other in near_pool[: text_pool_size()]:
+        for other in near_pool.only(*_NEAR_FIELDS)[: text_pool_size()]:
             if not codes & _codes(other):
                 continue
             there = _coords(other)
@@ -173,18 +188,26 @@ def find_candidates(complaint: Complaint, limit: int = 5) -> list[Candidate]:
         if complaint.subdistrict_id:
             where |= Q(subdistrict__district_id=complaint.subdistrict.district_id)
         text_pool = pool.filter(where)
-    others = {c.pk: c for c in text_pool.order_by("-received_at")[: text_pool_size()]}
+    # Only the words are read for the comparison; a complaint is loaded only if its text is similar.
+    others = dict(text_pool.order_by("-received_at").values_list("pk", "text_words")[: text_pool_size()])
     for c in found.values():
-        others.setdefault(c.complaint.pk, c.complaint)
-    ordered = list(others.values())
-    for other, similarity in zip(
-        ordered, text_similarities(complaint.text, [o.text for o in ordered]), strict=True
-    ):
-        candidate = found.get(other.pk)
+        others[c.complaint.pk] = c.complaint.text_words
+    unsegmented = [pk for pk, kept in others.items() if not kept]
+    if unsegmented:
+        for pk, text in Complaint.objects.filter(pk__in=unsegmented).values_list("pk", "text"):
+            others[pk] = " ".join(words(text))
+    ordered = list(others)
+    similarities = word_similarities(words_of(complaint), [others[pk] for pk in ordered])
+    similar = {pk: s for pk, s in zip(ordered, similarities, strict=True) if s >= text_threshold()}
+    loaded = {
+        c.pk: c for c in Complaint.objects.filter(pk__in=similar.keys() - found.keys()).only(*_NEAR_FIELDS)
+    }
+    for pk, similarity in zip(ordered, similarities, strict=True):
+        candidate = found.get(pk)
         if candidate is None and similarity < text_threshold():
             continue
         if candidate is None:
-            candidate = found[other.pk] = Candidate(other, 0.0)
+            candidate = found[pk] = Candidate(loaded[pk], 0.0)
         candidate.text_similarity = round(similarity, 4)
         if similarity >= text_threshold():
             candidate.reasons.append("similar_text")

@@ -49,7 +49,7 @@ from pracha.notify.services import Text, notify_user, send
 from pracha.workflow import services as workflow
 from pracha.workflow.models import Case, CaseEvent
 
-from . import routing
+from . import duplicates, routing
 from .models import Attachment, Channel, Complaint, Update
 
 log = logging.getLogger("pracha.complaints")
@@ -596,6 +596,7 @@ _ROUTED_FIELDS = [
     "agency",
     "contact_point",
     "case",
+    "text_words",
 ]
 
 
@@ -629,6 +630,7 @@ def _open_cases(complaints: list[Complaint], decisions: list[routing.Decision]) 
         complaint.agency = decision.agency
         complaint.contact_point = decision.contact_point
         complaint.case = case
+        complaint.text_words = " ".join(duplicates.words(complaint.text))
         entries.append(
             Entry(
                 action="complaints.routed",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from pracha.audit.models import AuditRecord
 from pracha.complaints import duplicates
 from pracha.complaints import officer_services as officer
-from pracha.complaints.models import DuplicateCandidate
+from pracha.complaints.models import Complaint, DuplicateCandidate
 
 from . import officer_world
 from .officer_world import make_complaint
@@ -85,6 +85,21 @@ def test_very_similar_text_is_flagged_anywhere_in_the_agency(world, settings):
     assert found[0].reasons == ["similar_text"] and found[0].score == found[0].text_similarity
     settings.PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY = 0.99
     assert duplicates.find_candidates(new) == []
+
+
+def test_words_kept_at_routing_are_compared_as_the_text_itself_would_be(world):
+    """Routing keeps each complaint's words; the comparison reads them instead of segmenting again,
+    and a complaint routed before words were kept is segmented on the spot: the same answer."""
+    text = "ฝาท่อระบายน้ำหน้าโรงเรียนวัดลาดพร้าวหายไป รถจักรยานยนต์ตกหลุม"
+    kept = make_complaint(text, world.works, categories=[["drain", 0.9]])
+    Complaint.objects.filter(pk=kept.pk).update(text_words=" ".join(duplicates.words(text)))
+    unkept = make_complaint(text + " ตั้งแต่เมื่อวาน", world.works, categories=[["drain", 0.9]])
+    new = make_complaint(text + " อีกแล้ว", world.cleanliness, categories=[])
+    found = {c.complaint.pk: c.text_similarity for c in duplicates.find_candidates(new)}
+    assert found.keys() == {kept.pk, unkept.pk}
+    # The same figures as comparing the raw texts in one TF-IDF space.
+    expected = duplicates.text_similarities(new.text, [text, unkept.text])
+    assert [found[kept.pk], found[unkept.pk]] == pytest.approx(expected, abs=1e-4)
 
 
 def test_closed_and_merged_complaints_are_not_candidates(world):

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from pracha.audit.models import AuditRecord
-from pracha.complaints import routing, services
+from pracha.complaints import duplicates, routing, services
 from pracha.complaints.models import Complaint
 from pracha.core import queue
 from pracha.core.calendar import BANGKOK, default_calendar
@@ -77,6 +77,8 @@ def test_a_complaint_is_routed_by_the_worker_and_holds_its_case(places):
     assert reason["agency"]["code"] == case.agency.code and reason["reason"]["th"] and reason["reason"]["en"]
     assert case.data == {"tracking_code": complaint.tracking_code, "channel": "web"}
     assert routed_entries(complaint) == 1
+    # Its words are kept for duplicate detection, so that later complaints need not segment it again.
+    assert complaint.text_words == " ".join(duplicates.words(complaint.text)) != ""
 
 
 @pytest.mark.django_db
