@@ -247,7 +247,9 @@ def _count_axis(values: list[int]) -> dict:
     return axis
 
 
-def _chart(chart_id: str, x: list, y: list, *, horizontal: bool = False, kind: str = "bar") -> str:
+def _chart(
+    chart_id: str, x: list, y: list, *, horizontal: bool = False, kind: str = "bar", ticks: dict | None = None
+) -> str:
     """One chart; its title is the page's heading above it (not repeated inside the picture)."""
     import plotly.graph_objects as go
 
@@ -280,7 +282,7 @@ def _chart(chart_id: str, x: list, y: list, *, horizontal: bool = False, kind: s
         fig.update_yaxes(autorange="reversed", automargin=True, fixedrange=True)
         fig.update_xaxes(**counts)
     else:
-        fig.update_xaxes(automargin=True, fixedrange=True, type="category")
+        fig.update_xaxes(automargin=True, fixedrange=True, type="category", **(ticks or {}))
         fig.update_yaxes(**counts)
     return fig.to_html(
         full_html=False,
@@ -288,6 +290,22 @@ def _chart(chart_id: str, x: list, y: list, *, horizontal: bool = False, kind: s
         div_id=chart_id,
         config={"displayModeBar": False, "responsive": True},
     )
+
+
+def _week_ticks(weeks: list[dt.date], labels: list[str], most: int = 7) -> dict:
+    """Which weeks the weekly chart's axis names, and how: at most `most` of them, evenly spaced, as
+    day and month ("19 ต.ค.") with the year (Buddhist era in Thai) on the first and where it changes,
+    so that a year of weeks fits a phone's width. Hovering a point still shows its full date."""
+    from pracha.core.thai_dates import format_date
+
+    step = -(-len(weeks) // most) or 1
+    vals, texts, year = [], [], None
+    for week, label in list(zip(weeks, labels, strict=True))[::step]:
+        text = format_date(week)
+        vals.append(label)
+        texts.append(text if week.year != year else text.rsplit(" ", 1)[0])
+        year = week.year
+    return {"tickmode": "array", "tickvals": vals, "ticktext": texts}
 
 
 def charts(found: Figures) -> list[dict]:
@@ -340,7 +358,14 @@ def charts(found: Figures) -> list[dict]:
             {
                 "id": chart_id,
                 "title": title,
-                "html": _chart(chart_id, x, y, horizontal=kind == "hbar", kind=kind),
+                "html": _chart(
+                    chart_id,
+                    x,
+                    y,
+                    horizontal=kind == "hbar",
+                    kind=kind,
+                    ticks=_week_ticks([w for w, _n in found.weekly], x) if kind == "line" else None,
+                ),
                 "headers": (label, _("Complaints")),
                 "rows": rows,
             }
