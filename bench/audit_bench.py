@@ -20,66 +20,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# describe_machine and scratch_postgres are also imported from here by the complaints and applications
+# benchmarks, until they import bench._scratch themselves.
+from bench._scratch import database_argument, describe_machine, scratch_database, scratch_postgres  # noqa: E402, F401
+
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", default="", help="a PostgreSQL server to make a scratch database on")
+    database_argument(p)
     p.add_argument("--single", type=int, default=500, help="rows per round, one per transaction")
     p.add_argument("--batches", type=int, default=10, help="batches per round")
     p.add_argument("--batch-size", type=int, default=500, help="rows per batch")
     p.add_argument("--rounds", type=int, default=9, help="alternating rounds of each comparison")
     p.add_argument("--verify-rows", type=int, default=200_000, help="at least this many records to verify")
     return p.parse_args()
-
-
-def scratch_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    """Create an empty database on the server of `url`; return its URL and a function that drops it."""
-    import psycopg
-
-    name = f"pracha_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(url)
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
-
-
-def setup(args: argparse.Namespace) -> Callable[[], None]:
-    """Point Django at a scratch database; return the function that removes it."""
-    if args.database_url:
-        url, cleanup = scratch_postgres(args.database_url)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="pracha-bench-")
-        url, cleanup = f"sqlite:///{tmp.name}/bench.sqlite3", tmp.cleanup
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pracha.settings")
-    os.environ.setdefault("PRACHA_DEMO", "1")
-    os.environ.setdefault("PRACHA_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    return cleanup
 
 
 def plain_model():
@@ -204,32 +167,11 @@ def compare(
     return {"name": name, "rows": rows, "plain": pm, "chain": cm, "ratio": pm / cm}
 
 
-def describe_machine() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        database = f"SQLite {connection.Database.sqlite_version} (WAL, synchronous=NORMAL)"
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0]}"
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        models = [
-            ln.split(":", 1)[1].strip() for ln in cpuinfo.read_text().splitlines() if "model name" in ln
-        ]
-        cpu = models[0] if models else cpu
-    return f"{database}; Python {platform.python_version()}; {cpu}, {os.cpu_count()} CPUs"
-
-
 def main() -> None:
     args = parse_args()
-    cleanup = setup(args)
-    try:
+    # Only the tables measured (created in run), no migrations: the chain's tables start empty.
+    with scratch_database(args.database_url, migrate=False):
         run(args)
-    finally:
-        cleanup()
 
 
 def run(args: argparse.Namespace) -> None:

@@ -20,65 +20,29 @@ import argparse
 import datetime as dt
 import os
 import random
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._scratch import database_argument, scratch_database  # noqa: E402
+from bench._stats import percentile, timed_calls  # noqa: E402
 
 CODES = ("eservice.dopa.population_record", "eservice.sso.insured_status", "eservice.doe.worker_abroad")
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", default="", help="a PostgreSQL server to make a scratch database on")
+    database_argument(p)
     p.add_argument("--people", type=int, default=100_000, help="people with consent records")
     p.add_argument("--calls", type=int, default=2000, help="lookups per round")
     p.add_argument("--rounds", type=int, default=5, help="alternating rounds")
     p.add_argument("--gives", type=int, default=500, help="give+withdraw pairs through the service")
     return p.parse_args()
-
-
-def scratch_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    import psycopg
-
-    name = f"pracha_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), drop
-
-
-def setup(args: argparse.Namespace) -> Callable[[], None]:
-    if args.database_url:
-        url, cleanup = scratch_postgres(args.database_url)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="pracha-bench-")
-        url, cleanup = f"sqlite:///{tmp.name}/bench.sqlite3", tmp.cleanup
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pracha.settings")
-    os.environ.setdefault("PRACHA_DEMO", "1")
-    os.environ.setdefault("PRACHA_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return cleanup
 
 
 def populate(people: int) -> list[tuple[int, str]]:
@@ -164,96 +128,83 @@ def populate(people: int) -> list[tuple[int, str]]:
     return ids
 
 
-def timed(fn: Callable[[], object], calls: int) -> list[float]:
-    out = []
-    for _ in range(calls):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] * 1000
-
-
 def main() -> None:
     args = parse_args()
-    cleanup = setup(args)
-    try:
-        from django.db import connection
-        from django.utils import timezone
+    with scratch_database(args.database_url):
+        run(args)
 
-        from pracha.consent import services
-        from pracha.consent.chain import verify
-        from pracha.identity.models import Person
 
+def run(args: argparse.Namespace) -> None:
+    from django.db import connection
+    from django.utils import timezone
+
+    from pracha.consent import services
+    from pracha.consent.chain import verify
+    from pracha.identity.models import Person
+
+    print(
+        f"database: {connection.vendor}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    t = time.perf_counter()
+    ids = populate(args.people)
+    print(f"populated {len(ids):,} people with consents in {time.perf_counter() - t:.1f} s", flush=True)
+    persons = {pk: Person(pk=pk, id_number=number) for pk, number in ids}
+    rng = random.Random(1)
+    moment = timezone.now() - dt.timedelta(days=100)
+
+    def pick():
+        pk, number = ids[rng.randrange(len(ids))]
+        return persons[pk], number, CODES[rng.randrange(3)]
+
+    table = Person._meta.db_table
+
+    def raw_pk(pk: int) -> object:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT 1 FROM "{table}" WHERE id = %s', [pk])
+            return cursor.fetchone()
+
+    cases: dict[str, Callable[[], object]] = {
+        "baseline raw SELECT by pk": lambda: raw_pk(pick()[0].pk),
+        "ORM Person pk exists()": lambda: Person.objects.filter(pk=pick()[0].pk).exists(),
+        "has_consent(person)": lambda: (lambda p: services.has_consent(p[0], p[2]))(pick()),
+        "has_consent(id_number)": lambda: (lambda p: services.has_consent(p[1], p[2]))(pick()),
+        "has_consent(id_number, at=)": lambda: (lambda p: services.has_consent(p[1], p[2], at=moment))(
+            pick()
+        ),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(args.rounds):
+        for name, fn in cases.items():
+            samples[name] += timed_calls(fn, args.calls)
+    print(f"\nlookups ({args.rounds} rounds x {args.calls} calls each, alternating)")
+    base = percentile(samples["baseline raw SELECT by pk"], 50) * 1000
+    for name, values in samples.items():
+        p50 = percentile(values, 50) * 1000
         print(
-            f"database: {connection.vendor}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}",
-            flush=True,
-        )
-        t = time.perf_counter()
-        ids = populate(args.people)
-        print(f"populated {len(ids):,} people with consents in {time.perf_counter() - t:.1f} s", flush=True)
-        persons = {pk: Person(pk=pk, id_number=number) for pk, number in ids}
-        rng = random.Random(1)
-        moment = timezone.now() - dt.timedelta(days=100)
-
-        def pick():
-            pk, number = ids[rng.randrange(len(ids))]
-            return persons[pk], number, CODES[rng.randrange(3)]
-
-        table = Person._meta.db_table
-
-        def raw_pk(pk: int) -> object:
-            with connection.cursor() as cursor:
-                cursor.execute(f'SELECT 1 FROM "{table}" WHERE id = %s', [pk])
-                return cursor.fetchone()
-
-        cases: dict[str, Callable[[], object]] = {
-            "baseline raw SELECT by pk": lambda: raw_pk(pick()[0].pk),
-            "ORM Person pk exists()": lambda: Person.objects.filter(pk=pick()[0].pk).exists(),
-            "has_consent(person)": lambda: (lambda p: services.has_consent(p[0], p[2]))(pick()),
-            "has_consent(id_number)": lambda: (lambda p: services.has_consent(p[1], p[2]))(pick()),
-            "has_consent(id_number, at=)": lambda: (lambda p: services.has_consent(p[1], p[2], at=moment))(
-                pick()
-            ),
-        }
-        samples: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(args.rounds):
-            for name, fn in cases.items():
-                samples[name] += timed(fn, args.calls)
-        print(f"\nlookups ({args.rounds} rounds x {args.calls} calls each, alternating)")
-        base = pct(samples["baseline raw SELECT by pk"], 0.5)
-        for name, values in samples.items():
-            p50 = pct(values, 0.5)
-            print(
-                f"  {name:30s} p50 {p50:6.3f} ms  p99 {pct(values, 0.99):6.3f} ms  "
-                f"{1 / statistics.mean(values):8,.0f}/s  (+{p50 - base:.3f} ms over baseline)"
-            )
-
-        people = [persons[ids[i][0]] for i in rng.sample(range(len(ids)), args.gives)]
-        t = time.perf_counter()
-        for person in people:
-            services.give(person, "eservice.doe.worker_abroad", channel="web")
-            services.withdraw(person, "eservice.doe.worker_abroad", channel="web")
-        seconds = time.perf_counter() - t
-        print(
-            f"\ngive+withdraw through the service: {2 * args.gives / seconds:,.0f} revisions/s "
-            f"({seconds / (2 * args.gives) * 1000:.2f} ms each, with the audit record)"
+            f"  {name:30s} p50 {p50:6.3f} ms  p99 {percentile(values, 99) * 1000:6.3f} ms  "
+            f"{1 / statistics.mean(values):8,.0f}/s  (+{p50 - base:.3f} ms over baseline)"
         )
 
-        t = time.perf_counter()
-        result = verify()
-        seconds = time.perf_counter() - t
-        assert result.ok, result.problems[:5]
-        print(
-            f"verify: {result.records:,} records of {result.people:,} people in {seconds:.1f} s "
-            f"({result.records / seconds:,.0f} records/s)"
-        )
-    finally:
-        cleanup()
+    people = [persons[ids[i][0]] for i in rng.sample(range(len(ids)), args.gives)]
+    t = time.perf_counter()
+    for person in people:
+        services.give(person, "eservice.doe.worker_abroad", channel="web")
+        services.withdraw(person, "eservice.doe.worker_abroad", channel="web")
+    seconds = time.perf_counter() - t
+    print(
+        f"\ngive+withdraw through the service: {2 * args.gives / seconds:,.0f} revisions/s "
+        f"({seconds / (2 * args.gives) * 1000:.2f} ms each, with the audit record)"
+    )
+
+    t = time.perf_counter()
+    result = verify()
+    seconds = time.perf_counter() - t
+    assert result.ok, result.problems[:5]
+    print(
+        f"verify: {result.records:,} records of {result.people:,} people in {seconds:.1f} s "
+        f"({result.records / seconds:,.0f} records/s)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,82 +20,36 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import platform
-import secrets
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._scratch import database_argument, scratch_database  # noqa: E402
+from bench._stats import percentile  # noqa: E402
+
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", default="", help="a PostgreSQL server to make a scratch database on")
+    database_argument(p)
     p.add_argument("--rounds", type=int, default=5, help="alternating rounds of (a) and (b)")
     p.add_argument("--per-round", type=int, default=20, help="documents per round")
     p.add_argument("--verifications", type=int, default=300, help="verifications of each kind")
     return p.parse_args()
 
 
-def scratch_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    import psycopg
-
-    name = f"pracha_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), drop
-
-
-def setup(args: argparse.Namespace) -> Callable[[], None]:
-    if args.database_url:
-        url, cleanup = scratch_postgres(args.database_url)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="pracha-bench-")
-        url, cleanup = f"sqlite:///{tmp.name}/bench.sqlite3", tmp.cleanup
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pracha.settings")
-    os.environ.setdefault("PRACHA_DEMO", "1")
-    os.environ.setdefault("PRACHA_LOG_LEVEL", "WARNING")
-    import logging
-
-    import django
-
-    django.setup()
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
-    logging.getLogger("weasyprint").setLevel(logging.WARNING)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return cleanup
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def main() -> None:
     args = parse_args()
-    cleanup = setup(args)
-    try:
+    with scratch_database(args.database_url):
+        logging.getLogger("fontTools").setLevel(logging.WARNING)
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)
         run(args)
-    finally:
-        cleanup()
 
 
 def run(args: argparse.Namespace) -> None:
@@ -218,11 +172,11 @@ def run(args: argparse.Namespace) -> None:
         f"(b) issue (render+PAdES+JWS+DB): {issue_rate:7.1f} docs/s  ({1000 / issue_rate:6.1f} ms each, "
         f"{statistics.median(issue_cpu):.0f} ms CPU) = {issue_rate / render_rate:.0%} of (a)'s rate"
     )
-    sign_ms, sign_p99 = statistics.median(sign_times) * 1000, percentile(sign_times, 0.99) * 1000
+    sign_ms, sign_p99 = statistics.median(sign_times) * 1000, percentile(sign_times, 99) * 1000
     print(f"(c) PAdES signature alone:       {sign_ms:7.1f} ms p50, {sign_p99:.1f} ms p99")
     for name, values in latencies.items():
         print(
-            f"(d) {name:11}  p50 {percentile(values, 0.5):6.1f} ms   p99 {percentile(values, 0.99):6.1f} ms"
+            f"(d) {name:11}  p50 {percentile(values, 50):6.1f} ms   p99 {percentile(values, 99):6.1f} ms"
             f"   ({len(values)} calls)"
         )
 

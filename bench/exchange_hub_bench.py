@@ -3,7 +3,8 @@ the provider in the same run, and a batch extract of 1,000,000 records.
 
     .venv/bin/python bench/exchange_hub_bench.py --database-url postgres://u@h:p/postgres
 
-It makes a scratch database pracha_bench_<random> on that server (migrated) and drops it at the end.
+It makes a scratch database pracha_bench_<random> on that server (migrated; default server
+$TEST_DATABASE_URL) and drops it at the end.
 The provider is the Social Security Office's system from pracha_providers (gunicorn, its own SQLite
 database seeded with --records records once into --providers-dir, kept for the next run). The hub
 runs as in production: `pracha serve` (gunicorn, --web-workers x --web-threads) and, for the batch,
@@ -32,10 +33,8 @@ import http.client
 import json
 import os
 import random
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,10 +42,17 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.audit_bench import describe_machine, scratch_postgres  # noqa: E402
-from bench.complaints_intake_bench import Processes, free_port, run_threads, spread  # noqa: E402
+from bench._scratch import (  # noqa: E402
+    PRACHA,
+    Processes,
+    database_argument,
+    describe_machine,
+    free_port,
+    scratch_database,
+    wait_for_http,
+)
+from bench._stats import run_threads, spread  # noqa: E402
 
-PRACHA = str(ROOT / ".venv" / "bin" / "pracha")
 TARGET_ADDED_P50_MS, TARGET_RATE = 5, 500
 SERVICE, PURPOSE, FIELDS = (
     "sso.insured_status",
@@ -57,7 +63,7 @@ SERVICE, PURPOSE, FIELDS = (
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", ""))
+    database_argument(p, postgres=True)
     p.add_argument("--records", type=int, default=1_000_000, help="records in the provider (the extract)")
     p.add_argument("--providers-dir", default=str(ROOT / "var" / "bench-providers"))
     p.add_argument("--calls", type=int, default=3000, help="calls per measured series")
@@ -79,7 +85,6 @@ def prepare_hub(provider) -> tuple[str, str]:
     """Agencies, the provider's member and published service, a consumer with a grant and credentials."""
     import datetime as dt
 
-    from django.core.management import call_command
     from django.utils import timezone
 
     from pracha.agencies.models import Agency
@@ -90,7 +95,6 @@ def prepare_hub(provider) -> tuple[str, str]:
     from pracha_providers.openapi import describe
     from pracha_providers.records import PROVIDERS
 
-    call_command("migrate", verbosity=0)
     sso = Agency.objects.create(code="MOL.SSO", name_th="สำนักงานประกันสังคม", name_en="SSO", kind="department")
     dbd = Agency.objects.create(code="MOC.DBD", name_th="กรมพัฒนาธุรกิจการค้า", name_en="DBD", kind="department")
     provider_member = Member.objects.create(
@@ -150,21 +154,6 @@ def get_token(port: int, client_id: str, secret: str) -> str:
     if answer.status != 200:
         raise SystemExit(f"no token: HTTP {answer.status} {data[:300]!r}")
     return json.loads(data)["access_token"]
-
-
-def wait_for_hub(port: int, proc, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("the hub stopped while starting; see its log")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/exchange/")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the hub did not answer")
 
 
 # --- Load -------------------------------------------------------------------------------------------
@@ -236,25 +225,11 @@ def direct_extract(provider, fields: list[str], page: int) -> tuple[int, float]:
 
 def main() -> None:
     args = parse_args()
-    if not args.database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("give a PostgreSQL server with --database-url (or set TEST_DATABASE_URL)")
-    url, drop = scratch_postgres(args.database_url)
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="pracha.settings", PRACHA_LOG_LEVEL="WARNING")
-    os.environ.setdefault("PRACHA_DEMO", "1")
-    work = Path(tempfile.mkdtemp(prefix="pracha-exchange-bench-"))
-    procs = Processes(work)
-    try:
-        import django
-
-        django.setup()
-        run(args, url, work, procs)
-    finally:
-        procs.stop_all()
-        drop()
-        shutil.rmtree(work, ignore_errors=True)
+    with scratch_database(args.database_url, postgres=True) as url, Processes() as procs:
+        run(args, url, procs)
 
 
-def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> None:
+def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
     from pracha_providers.launcher import launch
     from pracha_providers.records import PROVIDERS
     from pracha_providers.store import seed
@@ -273,14 +248,14 @@ def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> Non
     ) as running:
         provider = running["sso"]
         client_id, secret = prepare_hub(provider)
-        env = {**os.environ, "DATABASE_URL": url, "PRACHA_RATE_LIMIT_PER_MINUTE": "100000000"}
+        env = procs.env(url)
         port = free_port()
         web = procs.start(
             "hub",
             [PRACHA, "serve", "--workers", str(args.web_workers), "--threads", str(args.web_threads)],
             {**env, "PORT": str(port)},
         )
-        wait_for_hub(port, web)
+        wait_for_http(port, web, "/exchange/")
         token = get_token(port, client_id, secret)
         from pracha.core.thai_id import is_valid_thai_id
 

@@ -19,24 +19,21 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import os
 import random
-import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.consent_bench import scratch_postgres  # noqa: E402
+from bench._scratch import database_argument, scratch_database  # noqa: E402
+from bench._stats import spread  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", default="", help="a PostgreSQL server to make a scratch database on")
+    database_argument(p)
     p.add_argument("--clients", type=int, default=20, help="agency systems")
     p.add_argument("--tokens", type=int, default=20_000, help="live access tokens in the table")
     p.add_argument("--calls", type=int, default=2000, help="look-ups per round")
@@ -45,39 +42,15 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def setup(args: argparse.Namespace) -> Callable[[], None]:
-    if args.database_url:
-        url, cleanup = scratch_postgres(args.database_url)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="pracha-bench-")
-        url, cleanup = f"sqlite:///{tmp.name}/bench.sqlite3", tmp.cleanup
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pracha.settings")
-    os.environ.setdefault("PRACHA_DEMO", "1")
-    os.environ.setdefault("PRACHA_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return cleanup
-
-
 def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered) * 1e6
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e6
-    return f"p50 {p50:8.1f} µs   p99 {p99:8.1f} µs"
+    s = spread(samples, unit=1e6)
+    return f"p50 {s['p50']:8.1f} µs   p99 {s['p99']:8.1f} µs"
 
 
 def main() -> None:
     args = parse_args()
-    cleanup = setup(args)
-    try:
+    with scratch_database(args.database_url):
         run(args)
-    finally:
-        cleanup()
 
 
 def run(args: argparse.Namespace) -> None:

@@ -25,9 +25,7 @@ import argparse
 import http.client
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,27 +33,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.audit_bench import describe_machine, scratch_postgres  # noqa: E402
-from bench.complaints_intake_bench import (  # noqa: E402
+from bench._scratch import (  # noqa: E402
     PRACHA,
     Processes,
+    database_argument,
+    describe_machine,
     free_port,
-    line,
-    run_threads,
-    spread,
-    wait_for_server,
+    scratch_database,
+    wait_for_http,
 )
+from bench._stats import ROW_HEADER, print_row, run_threads, spread  # noqa: E402
 
 TARGET_RATE, TARGET_P99_MS = 100, 250
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument(
-        "--database-url",
-        default=os.environ.get("TEST_DATABASE_URL", ""),
-        help="a PostgreSQL server to make the scratch database on (default $TEST_DATABASE_URL)",
-    )
+    database_argument(p, postgres=True)
     p.add_argument("--callbacks", type=int, default=2000, help="invoices paid (callbacks per batch)")
     p.add_argument("--concurrency", type=int, default=8, help="client threads (requests in flight)")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
@@ -171,46 +165,25 @@ def check(n: int) -> str:
 
 def main() -> None:
     args = parse_args()
-    if not args.database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("give a PostgreSQL server with --database-url (or set TEST_DATABASE_URL)")
-    url, drop = scratch_postgres(args.database_url)
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="pracha.settings", PRACHA_LOG_LEVEL="WARNING")
-    os.environ.setdefault("PRACHA_DEMO", "1")  # the demo gateway secret, for both sides
-    work = Path(tempfile.mkdtemp(prefix="pracha-payments-bench-"))
-    procs = Processes(work)
-    try:
-        import django
-
-        django.setup()
+    with scratch_database(args.database_url, postgres=True) as url, Processes() as procs:
         run(args, url, procs)
-    finally:
-        procs.stop_all()
-        drop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     n, warm = args.callbacks, 50
     started = time.perf_counter()
     invoices = make_invoices(n + warm)
     print(
         f"{n + warm} invoices made with create_invoice in {time.perf_counter() - started:.1f} s", flush=True
     )
-    env = {
-        **os.environ,
-        "PRACHA_RATE_LIMIT_PER_MINUTE": "100000000",
-        "PRACHA_PAYMENT_CALLBACK_RATE_PER_MINUTE": "100000000",
-    }
+    env = procs.env(url, PRACHA_PAYMENT_CALLBACK_RATE_PER_MINUTE="100000000")
     port = free_port()
     web = procs.start(
         "web",
         [PRACHA, "serve", "--workers", str(args.web_workers), "--threads", str(args.web_threads)],
         {**env, "PORT": str(port)},
     )
-    wait_for_server(port, web)
+    wait_for_http(port, web, "/api/payments/callback")
     print(describe_machine())
     print(
         f"{n} callbacks per batch, {args.concurrency} client threads; gunicorn {args.web_workers}x"
@@ -227,10 +200,10 @@ def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
         bodies(invoices[warm:], "TXN"), args.concurrency, poster(port, "true")
     )
 
-    print(f"{'':<44}{'rows':>7}{'per s':>12}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}")
-    line("(a) plain INSERT, one row per transaction", n, plain_s, spread(plain_lat))
-    line("(b) callback, first delivery (paid)", n, first_s, spread(first_lat))
-    line("(c) callback, repeated delivery (replayed)", n, again_s, spread(again_lat))
+    print(ROW_HEADER)
+    print_row("(a) plain INSERT, one row per transaction", n, plain_s, spread(plain_lat))
+    print_row("(b) callback, first delivery (paid)", n, first_s, spread(first_lat))
+    print_row("(c) callback, repeated delivery (replayed)", n, again_s, spread(again_lat))
     print(check(n + warm))
     print("load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     p99 = spread(first_lat)["p99"]
