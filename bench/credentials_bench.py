@@ -59,8 +59,9 @@ def run(args: argparse.Namespace) -> None:
     from pracha.agencies.models import Agency
     from pracha.core.thai_id import make_thai_id
     from pracha.credentials import keys, services
-    from pracha.credentials.render import render_pdf, static_fonts, verification_url
+    from pracha.credentials.render import render_pdf, verification_url
     from pracha.identity.models import Person
+    from pracha.portal.fonts import static_fonts
 
     agency = Agency.objects.create(
         code="MOC.DIT", name_th="กรมการค้าภายใน", name_en="Department of Internal Trade", kind="department"

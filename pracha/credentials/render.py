@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import segno
@@ -17,40 +12,13 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from fontTools.ttLib import TTFont
-from fontTools.varLib import instancer
 
 from pracha.core.thai_dates import format_date
-from pracha.portal.fonts import FONT_DIR, FONT_FILE
+from pracha.portal.fonts import static_fonts
 
 # Without PRACHA_PUBLIC_URL (the demo on one machine) the QR opens the local server; decision 0953.
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
-FONT_WEIGHTS = (400, 700)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@functools.cache
-def static_fonts() -> dict[int, str]:
-    """file:// URIs of Noto Sans Thai at the weights the document uses, made once per machine.
-
-    WeasyPrint instantiates a variable font at every render (fontTools, ~0.2 s a document); fixed
-    instances cut the rendering time by about two thirds. They are a cache, rebuilt when missing."""
-    source = FONT_DIR / FONT_FILE
-    stamp = hashlib.sha256(
-        f"{source}:{source.stat().st_size}:{source.stat().st_mtime_ns}".encode()
-    ).hexdigest()[:12]
-    folder = Path(tempfile.gettempdir()) / "pracha-fonts"
-    folder.mkdir(exist_ok=True)
-    found = {}
-    for weight in FONT_WEIGHTS:
-        target = folder / f"NotoSansThai-{weight}-{stamp}.ttf"
-        if not target.exists():
-            font = instancer.instantiateVariableFont(TTFont(str(source)), {"wght": weight, "wdth": 100})
-            partial = folder / f".{target.name}.{os.getpid()}"
-            font.save(str(partial))
-            partial.replace(target)  # atomic: another process may be writing the same instance
-        found[weight] = target.as_uri()
-    return found
 
 
 def public_base_url() -> str:

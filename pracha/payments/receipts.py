@@ -9,6 +9,7 @@ from pythainlp.util import bahttext
 from pracha.core.errors import PrachaError
 from pracha.core.thai_dates import format_date
 from pracha.identity.models import User
+from pracha.portal.fonts import static_fonts
 
 from . import services
 from .models import Receipt
@@ -31,10 +32,6 @@ def amount_in_words(amount) -> str:
 
 def render_pdf(receipt: Receipt) -> bytes:
     from weasyprint import HTML  # imported here: loading it costs ~0.5 s, and few requests need it
-
-    # Fixed-weight instances of the variable Thai font, made once per machine: WeasyPrint would
-    # otherwise instantiate the variable font at every render (~0.2 s a receipt).
-    from pracha.credentials.render import static_fonts
 
     invoice = receipt.invoice
     with translation.override("th"):

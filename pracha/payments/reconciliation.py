@@ -14,7 +14,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from pracha.agencies.models import Agency
-from pracha.core.masking import mask_text
+from pracha.core.masking import mask_name
 from pracha.identity import services as identity
 from pracha.identity.models import User
 
@@ -104,12 +104,6 @@ def daily(user: User, day: dt.date, agency_id: int | None = None) -> list[Agency
     for agency_id_, lines in grouped.items():
         days[agency_id_].lines = lines
     return list(days.values())
-
-
-def mask_name(name: str) -> str:
-    """สมชาย ใจดี -> ส*** ใ***: enough for an accountant to tell payers apart, not to identify them.
-    (pracha.core.masking masks IDs, phones and e-mail addresses in text, not names.)"""
-    return " ".join(word[0] + "***" for word in mask_text(name).split() if word)
 
 
 COLUMNS = (

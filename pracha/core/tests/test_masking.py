@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.conf import settings
 
-from pracha.core.masking import MaskingFilter, mask_id, mask_phone, mask_text
+from pracha.core.masking import MaskingFilter, mask_id, mask_name, mask_phone, mask_text
 
 ID = "1103702345679"
 
@@ -21,6 +21,21 @@ def test_mask_phone_keeps_three_leading_and_two_trailing_digits():
     assert mask_phone("0812345678") == "081XXXXX78"
     assert mask_phone("021234567") == "021XXXX67"
     assert mask_phone("1234") == "XXXX"
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("สมชาย ใจดี", "ส*** ใ***"),
+        ("  นาง  สมศรี   มีสุข ", "น*** ส*** ม***"),
+        ("John Smith", "J*** S***"),
+        ("", ""),
+        # Whatever was typed into the name field: the ID is masked before its first digit is kept.
+        (f"บริษัท {ID}", "บ*** 1***"),
+    ],
+)
+def test_mask_name_keeps_the_first_letter_of_each_word(name, masked):
+    assert mask_name(name) == masked
 
 
 @pytest.mark.parametrize(
