@@ -135,3 +135,18 @@ class Coverage(models.Model):
     @property
     def area_code(self) -> str:
         return self.subdistrict_id or self.district_id or self.province_id
+
+
+class PlacePoint(models.Model):
+    """A point known to lie in a subdistrict (a geocoded report, a surveyed landmark). A map pin is
+    placed in a subdistrict by the points nearest to it (`places.subdistrict_at`): there is no
+    boundary data, only these."""
+
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="+")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    # Which import brought it ("traffy/bangkok_complaints_2023q4"); re-importing a source replaces its points.
+    source = models.CharField(max_length=120, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.latitude:.5f},{self.longitude:.5f} in {self.subdistrict_id}"
