@@ -4,6 +4,8 @@ backlog, the urgent issues board and the agency dashboard. Service functions do 
 
 from __future__ import annotations
 
+import re
+
 import plotly
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -46,18 +48,20 @@ def _choice(value: str, allowed) -> str:
 
 UNIT_LIST_ID = "unit-choices"
 UNIT_LIST_SECONDS = 600
+_UNIT_CODE = re.compile(r"\(([^()]+)\)\s*$")
 
 
 def unit_datalist() -> SafeString:
-    """Every active unit as a `<datalist>` for the transfer fields: the value is the unit's code (what
-    the form sends), the label its name and its agency's in the page language, so an officer types
-    part of a name ("โยธา จตุจักร", "การไฟฟ้า") and picks. ~700 units: rendered once per language and
-    kept for a few minutes, so the queue page pays one cache read, not a query and a template loop."""
+    """Every active unit as a `<datalist>` for the transfer fields. Each suggestion reads "unit ·
+    agency (code)" in the page language, so an officer types part of a name ("โยธา จตุจักร",
+    "การไฟฟ้า") in any browser, picks, and sees the name in the field; `unit_code` takes the code back
+    out. ~700 units: rendered once per language and kept for a few minutes, so the queue page pays one
+    cache read, not two queries and a template loop per request."""
     key = f"complaints:unit-datalist:{get_language() or 'th'}"
     html = cache.get(key)
     if html is None:
         rows = [
-            (cp.code, f"{cp.name} · {agency.name}")
+            (f"{cp.name} · {agency.name} ({cp.code})",)
             for agency in agencies.search_agencies().prefetch_related("contact_points")
             for cp in agency.contact_points.all()
             if cp.active
@@ -65,10 +69,18 @@ def unit_datalist() -> SafeString:
         html = format_html(
             '<datalist id="{}">{}</datalist>',
             UNIT_LIST_ID,
-            format_html_join("", '<option value="{}" label="{}"></option>', rows),
+            format_html_join("", '<option value="{}"></option>', rows),
         )
         cache.set(key, str(html), UNIT_LIST_SECONDS)
     return SafeString(html)
+
+
+def unit_code(text: str) -> str:
+    """The unit code in what a transfer field sent: a suggestion ("ฝ่ายโยธา · สำนักงานเขตจตุจักร
+    (BMA.1030/works)") or a code typed as it is."""
+    text = (text or "").strip()
+    found = _UNIT_CODE.search(text)
+    return found.group(1).strip() if found else text
 
 
 # --- Queue -------------------------------------------------------------------------------------
@@ -146,7 +158,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             action,
             ids,
             officer=officer_user,
-            contact_point=request.POST.get("contact_point", ""),
+            contact_point=unit_code(request.POST.get("contact_point", "")),
             reason=request.POST.get("reason", ""),
         )
     except PrachaError as exc:
@@ -278,7 +290,7 @@ def _do(request: HttpRequest, complaint: Complaint, action: str) -> str:
         categories = post.getlist("categories") if post.get("correct") == "1" else None
         officer.transfer(
             complaint,
-            post.get("contact_point", ""),
+            unit_code(post.get("contact_point", "")),
             actor=user,
             reason=post.get("reason", ""),
             categories=categories,

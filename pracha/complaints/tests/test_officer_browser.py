@@ -63,7 +63,7 @@ def test_officer_accepts_resolves_with_evidence_and_transfers(page, world, tmp_p
 
     page.goto(f"/complaints/officer/{power.pk}/")
     page.get_by_text("ส่งต่อให้หน่วยงานหรือฝ่ายอื่น").click()
-    page.get_by_label("รหัสหน่วยงานย่อยที่รับเรื่อง").fill("MEA/main")
+    page.get_by_label("หน่วยที่รับเรื่อง", exact=True).fill("MEA/main")
     page.get_by_label("เหตุผลที่ควรเป็นของหน่วยนั้น (จำเป็น)").fill("ไฟฟ้าดับเป็นงานของการไฟฟ้านครหลวง")
     page.get_by_test_id("do-transfer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("รายการเรื่องร้องเรียน")

@@ -4,6 +4,7 @@ nothing of ours), forms act and show errors beside themselves, Thai and English.
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -239,3 +240,44 @@ def test_generic_work_pages_send_officers_to_the_complaint_page(client, world, c
     assert refused.json()["error"]["code"] == "case_handled_elsewhere"
     case.refresh_from_db()
     assert case.state == state
+
+
+def test_units_and_agencies_are_named_in_the_page_language(client, world, complaint):
+    """Who holds a complaint, where it was sent and which units a supervisor oversees are read by name
+    (Thai or English, as the page), the code only beside them."""
+    other = make_complaint("ไฟฟ้าดับทั้งซอย", world.works)
+    signed_in(client, world.officer)
+    picked = "ฝ่ายรักษาความสะอาดและสวนสาธารณะ · สำนักงานเขตจตุจักร (BMA.1030/cleanliness)"
+    client.post(f"{BASE}{other.pk}/transfer/", {"contact_point": picked, "reason": "ผิดฝ่าย"})
+    assert Complaint.objects.get(pk=other.pk).contact_point == world.cleanliness
+    client.cookies["django_language"] = "th"
+    queue = client.get(BASE).content.decode()
+    assert '<span class="holder-unit" title="BMA.1030/works">ฝ่ายโยธา</span>' in queue
+    assert "สำนักงานเขตจตุจักร" in queue
+    assert "BMA.1030/works</span>" not in queue  # the code is a tooltip in the crowded queue
+    page = client.get(f"{BASE}{other.pk}/").content.decode()
+    assert "ฝ่ายรักษาความสะอาดและสวนสาธารณะ" in page and "BMA.1030/cleanliness" in page
+    # The transfer in the timeline, from one unit to the other by name.
+    assert "จาก ฝ่ายโยธา, สำนักงานเขตจตุจักร ไปยัง ฝ่ายรักษาความสะอาดและสวนสาธารณะ, สำนักงานเขตจตุจักร" in page
+    assert 'value="สารบรรณกลาง · การไฟฟ้านครหลวง (MEA/main)"' in page  # units to send to, by name
+    cache.clear()
+
+    client.cookies["django_language"] = "en"
+    queue = client.get(BASE).content.decode()
+    assert "Public Works Section" in queue and "Chatuchak District Office" in queue
+    page = client.get(f"{BASE}{other.pk}/").content.decode()
+    assert "from Public Works Section, Chatuchak District Office to Cleansing and Public Parks" in page
+    assert 'value="Central correspondence · Metropolitan Electricity Authority (MEA/main)"' in page
+    signed_in(client, world.supervisor)
+    backlog = client.get(f"{BASE}backlog/").content.decode()
+    assert "Public Works Section" in backlog and "Chatuchak District Office" in backlog
+    cache.clear()
+
+
+def test_a_unit_is_read_from_a_suggestion_or_a_code():
+    from pracha.complaints.views_officer import unit_code
+
+    assert unit_code("ฝ่ายโยธา · สำนักงานเขตจตุจักร (BMA.1030/works)") == "BMA.1030/works"
+    assert unit_code("Public Service Center (hotline 1111) · OPS (OPM.OPS/psc-1111) ") == "OPM.OPS/psc-1111"
+    assert unit_code(" MEA/main ") == "MEA/main"
+    assert unit_code("") == ""
