@@ -46,7 +46,7 @@ from pracha.core.queue import enqueue, job
 from pracha.credentials import services as credentials
 from pracha.exchange import services as exchange
 from pracha.identity import services as identity
-from pracha.identity.models import Person, User
+from pracha.identity.models import Person, Role, User
 from pracha.notify.services import notify_user
 from pracha.payments import services as payments
 from pracha.services import catalogue
@@ -901,13 +901,29 @@ def post_message(app: Application, user: User, text: str) -> Message:
         ref = app.reference or str(app.pk)
         subject = wf_messages.both(lambda lang: _("New message about application %(ref)s") % {"ref": ref})
         body = wf_messages.both(lambda lang: text)
-        if from_officer:
-            target = identity.user_of_person(app.applicant_id)
-        else:
-            target = app.case.assigned_officer if app.case else None
-        if target is not None:
-            notify_user(target, subject=subject, body=body, related=app.case)
+        targets = (
+            [identity.user_of_person(app.applicant_id)] if from_officer else message_recipients(app.case)
+        )
+        for target in targets:
+            if target is not None:
+                notify_user(target, subject=subject, body=body, related=app.case)
     return msg
+
+
+def message_recipients(case: Case | None) -> list[User]:
+    """Who hears of an applicant's message: the assigned officer; with none assigned, the holding
+    unit's case officers (its supervisors when it has no case officer), so that it is never unread."""
+    if case is None:
+        return []  # a draft: no agency holds it yet
+    if case.assigned_officer_id is not None:
+        return [case.assigned_officer]
+    if case.contact_point_id is None:
+        return []
+    for role in (Role.CASE_OFFICER, Role.SUPERVISOR):
+        officers = list(identity.officers_with_role(case.contact_point_id, role).order_by("pk"))
+        if officers:
+            return officers
+    return []
 
 
 def messages_of(app: Application) -> QuerySet[Message]:
