@@ -13,15 +13,16 @@ import hashlib
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
 
 from pracha.core.masking import mask_text
 
-from .vocabulary import INTENTS, codes_for_traffy_types
+from .vocabulary import INTENTS, codes_for_traffy_types, traffy_list_of
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ class Example:
     source: str  # "traffy" | "labelled" | "correction" | "extra"
     at: dt.datetime | None = None
     weight: float = 1.0
+    # The list the categories were chosen from: "older" or "newer" (Traffy's two type lists,
+    # decision 0510), "labelled" (the hand-labelled file's topics), None when unknown (corrections).
+    type_list: str | None = None
 
 
 @dataclass
@@ -134,10 +138,30 @@ def load(directory: Path | None = None, extra: Iterable[Example] = ()) -> Datase
             if key in seen:  # the same complaint filed twice with the same choice
                 continue
             seen.add(key)
-            example = Example(text, tuple(codes), intent, rows_of, at)
-            (ds.traffy if rows_of == "traffy" else ds.labelled).append(example)
+            if rows_of == "traffy":
+                ds.traffy.append(
+                    Example(text, tuple(codes), intent, rows_of, at, type_list=traffy_list_of(types))
+                )
+            else:
+                ds.labelled.append(Example(text, tuple(codes), intent, rows_of, at, type_list="labelled"))
     ds.unknown_types = dict(sorted(unknown.items(), key=lambda kv: -kv[1]))
+    ds.traffy = _fill_type_lists(ds.traffy)
     return ds
+
+
+def _fill_type_lists(rows: list[Example]) -> list[Example]:
+    """Rows whose types are in both lists (ถนน, ทางเท้า…) take the list of the day's other rows: an
+    export uses one list (decision 0510). A day with no telling row leaves them unknown."""
+    by_day: dict[dt.date, Counter] = {}
+    for e in rows:
+        if e.type_list and e.at:
+            by_day.setdefault(e.at.date(), Counter())[e.type_list] += 1
+    out = []
+    for e in rows:
+        if e.type_list is None and e.at and (seen := by_day.get(e.at.date())):
+            e = replace(e, type_list=seen.most_common(1)[0][0])
+        out.append(e)
+    return out
 
 
 def examples_from(items: Iterable[tuple], source: str = "extra", weight: float = 1.0) -> list[Example]:

@@ -2,8 +2,12 @@
 
 Categories: TF-IDF of newmm words (with category keyword markers) and of character 2-4-grams, one
 logistic regression per category (one-vs-rest), so each category gets its own probability: the
-chance that a complainant would name it. At prediction the per-category models are one matrix
-product (their weights are stacked at training), which keeps a single classification fast.
+chance that a complainant would name it. Complainants chose from two Traffy type lists that file the
+same problem differently (decision 0510), so each category's model also has one intercept per list,
+and a third model, over the same features, tells how likely a text is to come from each list; a
+category's probability is the mixture of its per-list probabilities weighted by those chances. At
+prediction all of it is one matrix product (the weights are stacked at training), which keeps a
+single classification fast.
 Intent: multinomial logistic regression over words and question/suggestion cue markers.
 """
 
@@ -21,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from . import text as T
 from .dataset import Example
-from .vocabulary import INTENTS, OTHER, rule_categories
+from .vocabulary import INTENTS, OTHER, TRAFFY_LISTS, rule_categories
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Params:
     char_max_features: int = 150_000
     char_min_df: int = 2
     category_c: float = 10.0
+    list_c: float = 10.0  # the type-list model (which list a text's complainant would have used)
     min_examples: int = 3  # a category needs this many examples to be learned
     predict_threshold: float = 0.3  # categories at least this likely are predicted (besides the top one)
     max_categories: int = 5
@@ -90,9 +95,36 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _mixture(z: np.ndarray, n_codes: int, list_bias: np.ndarray) -> np.ndarray:
+    """Category probabilities from stacked scores: the first `n_codes` columns are the categories'
+    scores without a list, the rest the type-list model's (none when there is one list); each list's
+    intercepts (`list_bias`, lists x categories) give per-list probabilities, weighted by the list's."""
+    lists = _softmax(z[:, n_codes:]) if z.shape[1] > n_codes else np.ones((len(z), 1), dtype=z.dtype)
+    base = z[:, :n_codes]
+    return sum(lists[:, [k]] * _sigmoid(base + list_bias[k]) for k in range(len(list_bias)))
+
+
 def _fit_binary(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, c: float) -> tuple[np.ndarray, float]:
     clf = LogisticRegression(C=c, max_iter=3000).fit(x, y, sample_weight=w)
     return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+
+def _fit_softmax(
+    x: sparse.csr_matrix,
+    labels: list[str],
+    w: np.ndarray,
+    c: float,
+    class_weight: str | None,
+    classes: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A multinomial logistic regression as (features x classes weights, intercepts) in `classes` order."""
+    clf = LogisticRegression(C=c, class_weight=class_weight, max_iter=3000).fit(x, labels, sample_weight=w)
+    assert [str(k) for k in clf.classes_] == classes
+    coef, b = clf.coef_.T.astype(np.float32), clf.intercept_.astype(np.float32)
+    if len(classes) == 2:  # sklearn keeps one row for two classes: make it two
+        coef = np.column_stack([-coef[:, 0] / 2, coef[:, 0] / 2])
+        b = np.array([-b[0] / 2, b[0] / 2], dtype=np.float32)
+    return coef, b
 
 
 class ComplaintModel:
@@ -126,11 +158,38 @@ class ComplaintModel:
         x = sparse.hstack([self.word_vec.fit_transform(docs), self.char_vec.fit_transform(docs)]).tocsr()
         y = np.array([[c in e.categories for c in self.codes] for e in with_cats], dtype=np.int8)
         w = np.array([e.weight for e in with_cats], dtype=np.float64)
-        fitted = Parallel(n_jobs=n_jobs)(
-            delayed(_fit_binary)(x, y[:, j], w, p.category_c) for j in range(len(self.codes))
+        # One indicator column per type list an example's categories were chosen from (corrections
+        # have none): each category learns one intercept per list besides its shared weights.
+        all_lists = sorted({e.type_list for e in with_cats if e.type_list})
+        marks = sparse.csr_matrix(
+            np.array([[e.type_list == t for t in all_lists] for e in with_cats], dtype=np.float32).reshape(
+                len(with_cats), len(all_lists)
+            )
         )
-        self.cat_w = np.column_stack([coef for coef, _ in fitted])  # features x categories
+        xm = sparse.hstack([x, marks]).tocsr()
+        fitted = Parallel(n_jobs=n_jobs)(
+            delayed(_fit_binary)(xm, y[:, j], w, p.category_c) for j in range(len(self.codes))
+        )
+        coef = np.column_stack([c for c, _ in fitted])  # features (then list marks) x categories
+        n = x.shape[1]
         self.cat_b = np.array([b for _, b in fitted], dtype=np.float32)
+        # Mixed at prediction: the Traffy lists with enough examples (the hand-labelled file's topics
+        # and any list too rare to tell are not something a new complaint comes from).
+        counts = Counter(e.type_list for e in with_cats)
+        self.type_lists = [t for t in all_lists if t in TRAFFY_LISTS and counts[t] >= p.min_examples]
+        self.list_bias = (
+            np.vstack([coef[n + all_lists.index(t)] for t in self.type_lists])
+            if self.type_lists
+            else np.zeros((1, len(self.codes)), dtype=np.float32)
+        )
+        self.cat_w = coef[:n]
+        if len(self.type_lists) > 1:
+            rows = [i for i, e in enumerate(with_cats) if e.type_list in self.type_lists]
+            lw, lb = _fit_softmax(
+                x[rows], [with_cats[i].type_list for i in rows], w[rows], p.list_c, None, self.type_lists
+            )
+            self.cat_w = np.hstack([self.cat_w, lw])
+            self.cat_b = np.concatenate([self.cat_b, lb])
 
     def fit_intent_only(self, examples: Sequence[Example]) -> ComplaintModel:
         with_intent = [e for e in examples if e.intent]
@@ -140,15 +199,15 @@ class ComplaintModel:
         labels = [e.intent for e in with_intent]
         if len(set(labels)) < 2:
             raise ValueError("Intent needs examples of at least two intents.")
-        clf = LogisticRegression(
-            C=self.params.intent_c, class_weight=self.params.intent_class_weight, max_iter=3000
-        ).fit(xi, labels, sample_weight=[e.weight for e in with_intent])
-        self.intent_codes = [str(c) for c in clf.classes_]
-        self.intent_w = clf.coef_.T.astype(np.float32)
-        self.intent_b = clf.intercept_.astype(np.float32)
-        if len(self.intent_codes) == 2:  # sklearn keeps one row for two classes: make it two
-            self.intent_w = np.column_stack([-self.intent_w[:, 0] / 2, self.intent_w[:, 0] / 2])
-            self.intent_b = np.array([-self.intent_b[0] / 2, self.intent_b[0] / 2], dtype=np.float32)
+        self.intent_codes = sorted(set(labels))
+        self.intent_w, self.intent_b = _fit_softmax(
+            xi,
+            labels,
+            np.array([e.weight for e in with_intent]),
+            self.params.intent_c,
+            self.params.intent_class_weight,
+            self.intent_codes,
+        )
         return self
 
     # --- prediction ----------------------------------------------------------------------------------
@@ -164,7 +223,7 @@ class ComplaintModel:
         else:
             xw = self.word_vec.transform(docs)
             x = sparse.hstack([xw, self.char_vec.transform(docs)], format="csr")
-            probs = _sigmoid(np.asarray(x @ self.cat_w) + self.cat_b)
+            probs = _mixture(np.asarray(x @ self.cat_w) + self.cat_b, len(self.codes), self.list_bias)
             iprobs = _softmax(np.asarray(self.intent_vec.transform(docs) @ self.intent_w) + self.intent_b)
             known = (np.diff(xw.indptr) > 0).tolist()
         out = []
@@ -199,7 +258,7 @@ class ComplaintModel:
         (wi, wv), (ci, cv), (ii, iv) = (b.row(doc) for b in blocks)
         z = wv @ self.cat_w[wi] + cv @ self.cat_w[ci + blocks[1].offset] + self.cat_b
         zi = iv @ self.intent_w[ii] + self.intent_b
-        return len(wi) > 0, _sigmoid(z), _softmax(zi[None, :])[0]
+        return len(wi) > 0, _mixture(z[None, :], len(self.codes), self.list_bias)[0], _softmax(zi[None, :])[0]
 
     def _make_blocks(self) -> tuple[_Block, _Block, _Block]:
         # Built on first use, not pickled (the vocabularies are already in the vectorizers). Threads
@@ -219,7 +278,7 @@ class ComplaintModel:
         """Probabilities of every learned category (columns in `codes` order), for evaluation."""
         docs = [T.prepare(t) for t in texts]
         x = sparse.hstack([self.word_vec.transform(docs), self.char_vec.transform(docs)], format="csr")
-        return _sigmoid(np.asarray(x @ self.cat_w) + self.cat_b)
+        return _mixture(np.asarray(x @ self.cat_w) + self.cat_b, len(self.codes), self.list_bias)
 
     def intent_of(self, texts: Sequence[str]) -> list[str]:
         xi = self.intent_vec.transform([T.prepare(t) for t in texts])

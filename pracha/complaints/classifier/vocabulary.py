@@ -309,6 +309,65 @@ CATEGORIES: dict[str, dict] = {
 # A Traffy type that is a combination of two categories.
 _COMBINED_TYPES = {"ถนน ทางเท้า ที่จอดรถ": ("road", "footpath")}
 
+# The type names found in only one of Traffy's two type lists (decision 0510). A row naming one of
+# them was filed under that list; names in both lists (ถนน, ทางเท้า, จราจร…) say nothing. The same
+# complaint gets different types under each list (a street light: แสงสว่าง, or ไฟฟ้า + อื่นๆ), so
+# the model learns each list's habits and weighs them by how likely a text is to come from each.
+TRAFFY_LISTS: dict[str, frozenset[str]] = {
+    "older": frozenset(
+        [
+            "แสงสว่าง",
+            "กีดขวาง",
+            "ท่อระบายน้ำ",
+            "สะพาน",
+            "คลอง",
+            "ป้าย",
+            "เสียงรบกวน",
+            "สายไฟ",
+            "สัตว์จรจัด",
+            "ร้องเรียน",
+            "สอบถาม",
+            "ป้ายจราจร",
+            "คนจรจัด",
+            "PM2.5",
+            "ห้องน้ำ",
+            "การเดินทาง",
+        ]
+    ),
+    "newer": frozenset(
+        [
+            "อื่นๆ",
+            "ไฟฟ้า",
+            "จุดเสี่ยง",
+            "เสียง",
+            "ขยะ",
+            "ฝุ่นควัน&กลิ่น&PM2.5",
+            "อุปกรณ์ชำรุด",
+            "อาคารสถานที่ชำรุด",
+            "สัตว์",
+            "คนเร่ร่อน",
+            "ป้ายหาเสียง",
+            "ทุจริต",
+            "กรุงเทพโปร่งใส",
+            "ประชาสัมพันธ์",
+            "สายสื่อสาร",
+            "วินมอไซค์",
+            "โรงเรียน",
+            "ความช่วยเหลือ",
+            "ขอใช้บริการ",
+            "ภัยแล้ง",
+            "เบาะแสยาเสพติด",
+            "เผาในที่โล่ง",
+            "ควันดำ",
+            "แท็กซี่/รถเมล์",
+            "ผู้พิการ+ใช้ล้อ",
+            "สุขภาพ & บัตรทอง",
+            "ถังดับเพลิง/ประปาหัวแดง",
+            "ถนน ทางเท้า ที่จอดรถ",
+        ]
+    ),
+}
+
 INTENTS: dict[str, dict[str, str]] = {
     "complaint": {"th": "ร้องเรียน", "en": "Complaint"},
     "suggestion": {"th": "เสนอแนะ", "en": "Suggestion"},
@@ -364,3 +423,10 @@ def codes_for_traffy_types(raw: str | Iterable[str]) -> tuple[list[str], str | N
 def rule_categories(text: str) -> list[str]:
     """Categories that have no training data yet, found by their patterns in prepared text."""
     return [code for code, pattern in RULE_PATTERNS.items() if pattern.search(text)]
+
+
+def traffy_list_of(raw: str | Iterable[str]) -> str | None:
+    """The Traffy type list ("older" or "newer") a type field was chosen from, when its names say so."""
+    names = set(split_types(raw))
+    found = [name for name, types in TRAFFY_LISTS.items() if names & types]
+    return found[0] if len(found) == 1 else None
