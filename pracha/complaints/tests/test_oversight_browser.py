@@ -235,3 +235,21 @@ def test_a_bulk_action_on_the_queue(page, world):
     page.get_by_label("การดำเนินการ").select_option("accept")
     page.get_by_test_id("bulk-submit").click()
     expect(page.get_by_text("กรุณาเลือกเรื่องร้องเรียนอย่างน้อยหนึ่งเรื่องก่อน")).to_be_visible()
+
+
+@pytest.mark.phone
+def test_an_executive_reads_the_dashboard_of_an_office_below_on_a_phone(page, world):
+    busy_fortnight(world)
+    make_complaint("ทางเท้าพระนคร", world.other.contact_points.get(code="BMA.1001/works"))
+    sign_in(page, "exec")
+    page.goto("/complaints/officer/dashboard/")
+    expect(page.get_by_test_id("fig-volume")).to_have_text("10")  # both district offices below BMA
+    choices = page.get_by_label("หน่วยงาน", exact=True).locator("option")
+    expect(choices).to_have_text(["ทุกหน่วยงานที่ท่านมีสิทธิ์ดู", "สำนักงานเขตจตุจักร", "สำนักงานเขตพระนคร"])
+    page.get_by_label("หน่วยงาน", exact=True).select_option("BMA.1001")
+    page.get_by_role("button", name="แสดง").click()
+    expect(page.get_by_test_id("fig-volume")).to_have_text("1")
+    expect(page.locator(".lead")).to_have_text("สำนักงานเขตพระนคร")
+    expect(page.get_by_test_id("chart-weekly").locator(".js-plotly-plot .main-svg").first).to_be_visible()
+    fits_a_phone(page)
+    screenshot(page, "complaints-dashboard-executive-th-phone")
