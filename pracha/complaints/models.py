@@ -56,6 +56,9 @@ class Complaint(models.Model):
     subdistrict = models.ForeignKey(
         Subdistrict, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The subdistrict was not given but found from the pin (agencies.places), with the vote's confidence.
+    subdistrict_from_pin = models.BooleanField(default=False)
+    subdistrict_confidence = models.FloatField(null=True, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     place_text = models.CharField(max_length=300, blank=True)
