@@ -128,6 +128,66 @@ class Processes:
             self.stop(proc)
 
 
+def _proc_stat(pid: int) -> tuple[int, float, float]:
+    """(parent pid, own CPU seconds, CPU seconds of its children already reaped) from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        fields = f.read().rsplit(b")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+    return int(fields[1]), own / tick, reaped / tick
+
+
+def cpu_seconds(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU time used so far by each group of processes with their descendants, living or reaped; a
+    process counts for the group of its nearest ancestor named in any group (the web server is a
+    child of this client process, yet its time is the web server's)."""
+    parents: dict[int, int] = {}
+    stats: dict[int, tuple[float, float]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid, own, reaped = _proc_stat(int(entry))
+            except (OSError, IndexError, ValueError):  # gone meanwhile
+                continue
+            parents[int(entry)], stats[int(entry)] = ppid, (own, reaped)
+    group_of = {pid: name for name, pids in groups.items() for pid in pids}
+    totals = dict.fromkeys(groups, 0.0)
+    for pid, (own, reaped) in stats.items():
+        ancestor = pid
+        while ancestor and ancestor not in group_of:
+            ancestor = parents.get(ancestor, 0)
+        if ancestor:
+            # Reaped children: the web server's own finished workers, PostgreSQL's finished backends.
+            totals[group_of[ancestor]] += own + (reaped if pid in group_of else 0.0)
+    return totals
+
+
+class CpuMeter:
+    """CPU seconds spent by each part of the system under test between two readings: where the two
+    cores go per complaint (the client, the web server, the job workers, PostgreSQL)."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self.start = cpu_seconds(groups)
+
+    def per_item_ms(self, n: int) -> dict[str, float]:
+        now = cpu_seconds(self.groups)
+        return {name: (now[name] - self.start[name]) * 1000 / n for name in self.groups}
+
+
+def postgres_server_pid() -> int | None:
+    """The postmaster of the benchmark's database when it runs on this machine (else None)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    try:
+        return _proc_stat(backend)[0]
+    except OSError:
+        return None
+
+
 def wait_for_server(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -456,10 +516,20 @@ def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> Non
     run_threads(warm_b, args.concurrency, poster(port))  # the restarted workers warm up too
     wait_routed(new_ids(ids_b.stop - 1, warm), args.timeout)
     before = highest_id()
+    db_pid = postgres_server_pid()
+    meter = CpuMeter(
+        {
+            "client": [os.getpid()],
+            "web server": [web.pid],
+            "job workers": [w.pid for w in workers],
+            **({"PostgreSQL": [db_pid]} if db_pid else {}),
+        }
+    )
     e2e_lat, e2e_s, e2e_start = run_threads(batch_c, args.concurrency, poster(port))
     ids_c = new_ids(before, n)
     wait_routed(ids_c, args.timeout)
     e2e = routed_figures(ids_c, e2e_start)
+    cpu = meter.per_item_ms(n)
 
     with connection.cursor() as cur:
         cur.execute("SELECT status, count(*) FROM core_job GROUP BY status ORDER BY status")
@@ -479,6 +549,12 @@ def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> Non
     print(
         f"routing of (c): {e2e['routing']}, {e2e['classified']} classified by the model; "
         f"jobs: {jobs}; POST (c) time vs plain INSERT: {e2e_s / plain_s:.1f}x"
+    )
+    print(
+        "(c) CPU per complaint, from the first POST until the last was routed: "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu.items())
+        + f"; total {sum(cpu.values()):.1f} ms (at {TARGET_RATE}/s two cores give "
+        f"{2000 / TARGET_RATE:.1f} ms)"
     )
     rate, p99 = n / e2e["seconds"], spread(e2e_lat)["p99"]
     print(

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from pracha.audit.chain import record
+from pracha.audit.chain import Entry, append_many, object_ref
 
 from .models import Complaint, DuplicateCandidate
 
@@ -225,28 +225,46 @@ def find_candidates(complaint: Complaint, limit: int = 5) -> list[Candidate]:
 
 def flag_duplicates(complaint: Complaint, limit: int = 5) -> list[DuplicateCandidate]:
     """Find and store the candidates of a new complaint (call after it is classified and routed)."""
-    candidates = find_candidates(complaint, limit)
-    stored = []
+    return flag_many([complaint], limit)
+
+
+def flag_many(complaints: list[Complaint], limit: int = 5) -> list[DuplicateCandidate]:
+    """`flag_duplicates` for a burst of routed complaints: one upsert of all their flags and one
+    append to the audit chain, in one transaction."""
+    found = [(complaint, find_candidates(complaint, limit)) for complaint in complaints]
+    rows = [
+        DuplicateCandidate(
+            complaint=complaint,
+            candidate=c.complaint,
+            score=c.score,
+            distance_m=c.distance_m,
+            text_similarity=c.text_similarity,
+            reasons=c.reasons,
+        )
+        for complaint, candidates in found
+        for c in candidates
+    ]
+    if not rows:
+        return []
     with transaction.atomic():
-        for c in candidates:
-            row, _created = DuplicateCandidate.objects.update_or_create(
-                complaint=complaint,
-                candidate=c.complaint,
-                defaults={
-                    "score": c.score,
-                    "distance_m": c.distance_m,
-                    "text_similarity": c.text_similarity,
-                    "reasons": c.reasons,
-                },
-            )
-            stored.append(row)
-        if stored:
-            record(
+        # A pair flagged before (the check ran again) keeps its row, with the new figures; a dismissal
+        # stays dismissed.
+        DuplicateCandidate.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["complaint", "candidate"],
+            update_fields=["score", "distance_m", "text_similarity", "reasons"],
+        )
+        append_many(
+            Entry(
                 "complaints.duplicates_flagged",
-                complaint,
-                {"candidates": [[r.candidate_id, r.score] for r in stored]},
+                *object_ref(complaint),
+                {"candidates": [[c.complaint.pk, c.score] for c in candidates]},
             )
-    return stored
+            for complaint, candidates in found
+            if candidates
+        )
+    return rows
 
 
 def flags_of(complaint: Complaint, visible_cases: QuerySet | None = None) -> QuerySet[DuplicateCandidate]:

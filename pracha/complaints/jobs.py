@@ -48,3 +48,15 @@ def flag_duplicates(payload: dict) -> None:
     complaint = Complaint.objects.filter(pk=payload["complaint_id"]).first()
     if complaint is not None:
         duplicates.flag_duplicates(complaint)
+
+
+@batch("complaints.flag_duplicates")
+def flag_duplicates_many(payloads: list[dict]) -> None:
+    """The duplicate checks of a burst of routed complaints together (one by one if this fails)."""
+    from . import duplicates
+    from .models import Complaint
+
+    complaints = Complaint.objects.select_related("subdistrict").filter(
+        pk__in=[p["complaint_id"] for p in payloads]
+    )
+    duplicates.flag_many(list(complaints.order_by("pk")))

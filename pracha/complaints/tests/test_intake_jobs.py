@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pracha.audit.models import AuditRecord
 from pracha.complaints import duplicates, routing, services
-from pracha.complaints.models import Complaint
+from pracha.complaints.models import Complaint, DuplicateCandidate
 from pracha.core import queue
 from pracha.core.calendar import BANGKOK, default_calendar
 from pracha.core.models import Job
@@ -121,6 +121,13 @@ def test_a_burst_is_routed_in_one_batch_like_one_by_one(places, classifier):
     assert same[0] == same[1]  # the same text and place are decided alike alone or in a batch
     assert Job.objects.filter(kind="complaints.flag_duplicates").count() == len(burst)
     assert not Job.objects.exclude(status="done").exists()
+    # The duplicate checks ran as one batch too: each complaint names its twin, with one audit entry.
+    for first, twin in zip(burst[:3], burst[3:], strict=True):
+        assert DuplicateCandidate.objects.filter(
+            complaint=twin, candidate=first, text_similarity__gt=0.99
+        ).exists()
+        flagged = AuditRecord.objects.filter(action="complaints.duplicates_flagged", object_id=str(twin.pk))
+        assert flagged.count() == 1
 
 
 @pytest.mark.django_db
