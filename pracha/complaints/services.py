@@ -173,8 +173,11 @@ def _coordinate(value: Any) -> Decimal | None:
 
 def clean_location(
     latitude: Any, longitude: Any, subdistrict_code: str | None, fields: dict[str, str]
-) -> tuple[Decimal | None, Decimal | None, Subdistrict | None]:
-    """A map pin (both coordinates, inside Thailand) and/or a known subdistrict; problems into `fields`."""
+) -> tuple[Decimal | None, Decimal | None, Subdistrict | None, tuple[float, float] | None]:
+    """A map pin (both coordinates, inside Thailand) and/or a known subdistrict; problems into `fields`.
+    With a pin and no subdistrict, the pin's subdistrict is looked up from reference points; the last
+    item is then (confidence, metres to the nearest point), else None. A subdistrict given always wins
+    over the pin, however far apart they are: people pin where they stand (decision 0151)."""
     lat = lng = None
     try:
         lat, lng = _coordinate(latitude), _coordinate(longitude)
@@ -198,7 +201,12 @@ def clean_location(
             sub = area
         else:
             fields["subdistrict"] = "unknown_area"
-    return lat, lng, sub
+    elif lat is not None and lng is not None and not fields.keys() & {"latitude", "longitude"}:
+        found = agencies.subdistrict_at(float(lat), float(lng))
+        if found is not None:
+            sub, confidence, distance_m = found
+            return lat, lng, sub, (confidence, distance_m)
+    return lat, lng, sub, None
 
 
 def may_file_for_others(user: User | None) -> bool:
@@ -253,7 +261,7 @@ def file_complaint(
 
     fields: dict[str, str] = {}
     text = _clean_text(text, fields)
-    lat, lng, sub = clean_location(latitude, longitude, subdistrict_code, fields)
+    lat, lng, sub, from_pin = clean_location(latitude, longitude, subdistrict_code, fields)
     place_text = (place_text or "").strip()
     if len(place_text) > PLACE_MAX:
         fields["place_text"] = "too_long"
@@ -322,6 +330,8 @@ def file_complaint(
                 language=language if language in ("th", "en") else "th",
                 filed_by=filed_by,
                 subdistrict=sub,
+                subdistrict_from_pin=from_pin is not None,
+                subdistrict_confidence=round(from_pin[0], 3) if from_pin else None,
                 latitude=lat,
                 longitude=lng,
                 place_text=place_text,
@@ -343,6 +353,11 @@ def file_complaint(
                     "filed_by": filed_by.pk if filed_by else None,
                     "subdistrict": sub.code if sub else None,
                     "pin": lat is not None,
+                    "subdistrict_from_pin": (
+                        {"confidence": round(from_pin[0], 3), "distance_m": round(from_pin[1])}
+                        if from_pin
+                        else None
+                    ),
                     "attachments": [[a.kind, a.sha256] for a in saved],
                     "external_id": complaint.external_id,
                 },
@@ -432,7 +447,7 @@ def decision_for(
     """Where a complaint with this text and place would go, and why. Stores nothing."""
     fields: dict[str, str] = {}
     text = _clean_text(text, fields)
-    _lat, _lng, sub = clean_location(latitude, longitude, subdistrict_code, fields)
+    _lat, _lng, sub, _from_pin = clean_location(latitude, longitude, subdistrict_code, fields)
     _raise(fields, code=(subdistrict_code or "").strip())
     return routing.decide(
         _classify(text),
