@@ -148,6 +148,28 @@ def locate(
     return services.locate(subdistrict)
 
 
+class PinPlaceOut(PlaceOut):
+    confidence: float = Field(..., description="the nearest reference points' agreement, 0 to 1")
+    distance_m: int = Field(..., description="metres from the pin to the nearest point of the subdistrict")
+
+
+@router.get(
+    "/geo/at",
+    response=PinPlaceOut,
+    summary="The subdistrict a map pin is in, with its district, province and local body",
+    description=(
+        "404 `no_place_at_pin` where no reference points are near or they disagree (then ask for the "
+        "subdistrict); 400 `location_outside_thailand` or `location_invalid` for a pin that is not one."
+    ),
+)
+def place_at(
+    request: HttpRequest,
+    lat: float = Query(..., description="latitude in degrees (WGS 84)"),
+    lng: float = Query(..., description="longitude in degrees (WGS 84)"),
+):
+    return services.place_at(lat, lng)
+
+
 @router.get("/{code}", response=AgencyDetail, summary="One agency with its units and service areas")
 def agency_detail(request: HttpRequest, code: str):
     return services.get_agency(code)

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class AgenciesConfig(AppConfig):
@@ -10,8 +9,8 @@ class AgenciesConfig(AppConfig):
     def ready(self) -> None:
         from pracha.core.errors import ERROR_MESSAGES
 
-        # An error code only this app raises; it lives here so its Thai text is in this app's catalogue.
-        ERROR_MESSAGES.setdefault(
-            "no_local_body",
-            _("No local government is recorded for the place “%(code)s”. Load the agency data first."),
-        )
+        from .errors import ERRORS
+
+        # Codes only this app raises; they live here so their Thai text is in this app's catalogue.
+        for code, message in ERRORS.items():
+            ERROR_MESSAGES.setdefault(code, message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 
@@ -9,6 +10,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from pracha.core.errors import PrachaError
 
+from . import places
 from .models import Agency, ContactPoint, Coverage, District, Province, Subdistrict
 
 Area = Province | District | Subdistrict
@@ -193,6 +195,29 @@ def locate(subdistrict_code: str) -> dict:
         "postal_codes": sub.postal_codes.split(),
         "local_body": body,
     }
+
+
+def subdistrict_at(latitude: float, longitude: float) -> tuple[Subdistrict, float, float] | None:
+    """The subdistrict a map pin is in, found from reference points: (subdistrict, confidence 0..1,
+    metres to its nearest point), or None when unknown (no points near, or they disagree)."""
+    return places.subdistrict_at(latitude, longitude)
+
+
+def place_at(latitude: float, longitude: float) -> dict:
+    """`locate` for a map pin, with the confidence and distance of the look-up. 400 for a pin that is
+    not a number or outside Thailand; 404 `no_place_at_pin` when the pin's subdistrict is not known."""
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        raise PrachaError("location_invalid", fields={"lat": "location_invalid", "lng": "location_invalid"})
+    if not places.in_thailand(latitude, longitude):
+        raise PrachaError(
+            "location_outside_thailand",
+            fields={"lat": "location_outside_thailand", "lng": "location_outside_thailand"},
+        )
+    found = places.subdistrict_at(latitude, longitude)
+    if found is None:
+        raise PrachaError("no_place_at_pin", status=404)
+    sub, confidence, distance_m = found
+    return {**locate(sub.code), "confidence": round(confidence, 3), "distance_m": round(distance_m)}
 
 
 def places_with_postal_code(postal_code: str) -> list[dict]:
