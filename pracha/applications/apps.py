@@ -10,7 +10,7 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self) -> None:
         from pracha.core.errors import ERROR_MESSAGES
-        from pracha.payments.services import on_settled
+        from pracha.payments.services import on_settled, on_subject_link
         from pracha.workflow.registry import register_process_dir
 
         from . import services
@@ -20,3 +20,4 @@ class ApplicationsConfig(AppConfig):
         ERROR_MESSAGES.update(MESSAGES)
         register_process_dir(Path(__file__).resolve().parent / "processes")
         on_settled(SUBJECT_TYPE)(services.settled)
+        on_subject_link(SUBJECT_TYPE)(services.invoice_link)

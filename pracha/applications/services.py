@@ -578,6 +578,30 @@ def _invoice(app: Application, definition: Any, due: str) -> Any:
     )
 
 
+def invoice_link(invoice: Any, user: User) -> payments.SubjectLink | None:
+    """The invoice page's link back to its application: the applicant's own page (the wizard's fee
+    step while still a draft), or the officer's page for an officer who may see the application;
+    nothing for anyone else (an officer never learns of another agency's or an unsent application)."""
+    app = _with_related(Application.objects.filter(pk=int(invoice.subject_id))).first()
+    if app is None:
+        return None
+    if user.person_id is not None and app.applicant_id == user.person_id:
+        if app.is_draft:
+            return payments.SubjectLink(
+                reverse("applications:wizard", args=[app.pk, "payment"]), _("Back to your application")
+            )
+        return payments.SubjectLink(
+            reverse("applications:status", kwargs={"reference": app.reference}),
+            _("Back to application %(ref)s") % {"ref": app.reference},
+        )
+    if not app.is_draft and _officer_may_see(user, app):
+        return payments.SubjectLink(
+            reverse("applications:officer_application", args=[app.pk]),
+            _("Open application %(ref)s") % {"ref": app.reference},
+        )
+    return None
+
+
 def _invoice_codes(invoice: Any) -> set[str]:
     return {item.code for item in invoice.items.all()} if hasattr(invoice, "items") else set()
 

@@ -77,6 +77,34 @@ def settled_handler(subject_type: str) -> SettledHandler | None:
     return _settled_handlers.get(subject_type)
 
 
+@dataclass(frozen=True)
+class SubjectLink:
+    """Where an invoice's page links back to: the page of what it is for, as this reader sees it."""
+
+    url: str
+    label: str
+
+
+SubjectLinker = Callable[[Invoice, User], SubjectLink | None]
+_subject_linkers: dict[str, SubjectLinker] = {}
+
+
+def on_subject_link(subject_type: str) -> Callable[[SubjectLinker], SubjectLinker]:
+    """Register linker(invoice, user) -> SubjectLink | None for invoices of this subject type: the
+    owning app decides who may follow the link (None: show none). One per subject type."""
+
+    def register(linker: SubjectLinker) -> SubjectLinker:
+        _subject_linkers[subject_type] = linker
+        return linker
+
+    return register
+
+
+def subject_link(invoice: Invoice, user: User) -> SubjectLink | None:
+    linker = _subject_linkers.get(invoice.subject_type)
+    return linker(invoice, user) if linker else None
+
+
 # --- Invoices ------------------------------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ def invoice(request: HttpRequest, number: str) -> HttpResponse:
             "is_officer": is_officer,
             "may_cancel": inv.payable and services.may_decide(request.user, inv.agency_id),
             "is_payer": inv.payer_id is not None and request.user.person_id == inv.payer_id,
+            "subject_link": services.subject_link(inv, request.user),
             "demo_gateway": gateway.demo_gateway_enabled(),
         },
     )

@@ -88,3 +88,38 @@ def test_compliance_page_names_nobody(client, submitted, dit_officers):
     html = page.content.decode()
     assert page.status_code == 200 and "ขอหนังสืออนุญาตค้าข้าว" in html
     assert "สมชาย" not in html and submitted.reference not in html
+
+
+def test_the_invoice_links_back_to_its_application_for_whoever_may_see_it(
+    client, citizen, submitted, dit_officers, other_officer, make_officer
+):
+    for action, who in (("accept", "counter"), ("recommend", "case"), ("approve", "supervisor")):
+        services.act(submitted, action, dit_officers[who])
+    (invoice,) = services.invoices_of(submitted)
+    url = f"/payments/invoices/{invoice.number}/"
+
+    client.login(username=citizen.username, password=PASSWORD)
+    page = client.get(url)
+    assert page.context["subject_link"].url == f"/applications/{submitted.reference}/"
+    assert 'data-testid="invoice-subject-link"' in page.content.decode()
+    client.logout()
+    client.login(username="officer.dit", password=PASSWORD)
+    assert client.get(url).context["subject_link"].url == f"/applications/officer/{submitted.pk}/"
+    client.logout()
+    client.login(username="supervisor.doe", password=PASSWORD)
+    assert client.get(url).status_code == 404  # another agency's invoice is not even shown
+
+    # A fee paid in the wizard: the applicant goes back to the fee step; the agency's officer, who
+    # sees the agency's invoices, gets no link to a draft that was never sent to it.
+    draft = services.start_draft(citizen, "commercial-registration")
+    early = services.submit_invoice(draft)
+    make_officer("case.bma", draft.agency, role="case_officer")
+    client.logout()
+    client.login(username=citizen.username, password=PASSWORD)
+    link = client.get(f"/payments/invoices/{early.number}/").context["subject_link"]
+    assert link.url == f"/applications/drafts/{draft.pk}/payment/"
+    assert client.get(link.url).status_code == 200
+    client.logout()
+    client.login(username="case.bma", password=PASSWORD)
+    page = client.get(f"/payments/invoices/{early.number}/")
+    assert page.status_code == 200 and page.context["subject_link"] is None
