@@ -12,8 +12,10 @@ import json
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
+from scipy import sparse
 
 from pracha.complaints.classifier import (
     CATEGORIES,
@@ -28,7 +30,9 @@ from pracha.complaints.classifier import (
     train,
 )
 from pracha.complaints.classifier import dataset as D
+from pracha.complaints.classifier import text as T
 from pracha.complaints.classifier.store import MODEL_FILE, available, models_root
+from pracha.complaints.classifier.vocabulary import traffy_list_of
 from pracha.complaints.management.commands.train_complaint_model import Command
 
 SOURCE = D.data_dir()
@@ -283,6 +287,43 @@ def test_stored_corrections_are_read_when_the_module_exists():
 def test_examples_accept_codes_or_traffy_names_and_drop_the_unknown():
     found = D.examples_from([("ถนนพัง", ["road", "ทางเท้า", "no-such"], ""), ("", ["road"], None)])
     assert [(e.text, e.categories, e.intent) for e in found] == [("ถนนพัง", ("road", "footpath"), None)]
+
+
+# --- Traffy's two type lists (decision 0510) ----------------------------------------------------------
+
+
+def test_a_type_field_tells_its_list_when_a_name_belongs_to_one_list_only():
+    assert traffy_list_of("แสงสว่าง,ถนน") == "older"
+    assert traffy_list_of("อื่นๆ,ไฟฟ้า") == "newer"
+    assert traffy_list_of("ถนน,ทางเท้า") is None  # in both lists
+    assert traffy_list_of("แสงสว่าง,ไฟฟ้า") is None  # contradictory: not sure
+    assert traffy_list_of("") is None
+
+
+def test_every_traffy_row_gets_its_days_list(small_data):
+    ds = D.load(small_data)
+    assert {e.type_list for e in ds.labelled} == {"labelled"}
+    by_day: dict = {}
+    for e in ds.traffy:
+        by_day.setdefault(e.at.date(), set()).add(e.type_list)
+    assert all(len(lists) == 1 and None not in lists for lists in by_day.values()), by_day
+    assert {lst for lists in by_day.values() for lst in lists} == {"older", "newer"}
+
+
+def test_categories_mix_the_lists_by_how_likely_each_list_is(base):
+    model = base.model
+    assert model.type_lists == ["newer", "older"]
+    # A street light: the older list files it under แสงสว่าง, the newer under ไฟฟ้า + อื่นๆ. The
+    # mixture lies between the two lists' own probabilities, weighted by the type-list model.
+    docs = [T.prepare("ไฟทางดับทั้งซอย มืดมาก")]
+    x = sparse.hstack([model.word_vec.transform(docs), model.char_vec.transform(docs)], format="csr")
+    z = np.asarray(x @ model.cat_w) + model.cat_b
+    n = len(model.codes)
+    per_list = 1 / (1 + np.exp(-(z[:, :n] + model.list_bias[:, None, :])))[:, 0, :]  # lists x codes
+    mixed = model.category_scores(["ไฟทางดับทั้งซอย มืดมาก"])[0]
+    assert np.all(mixed >= per_list.min(axis=0) - 1e-6) and np.all(mixed <= per_list.max(axis=0) + 1e-6)
+    light = model.codes.index("streetlight")
+    assert per_list[model.type_lists.index("older"), light] > per_list[model.type_lists.index("newer"), light]
 
 
 # --- Vocabulary and command ---------------------------------------------------------------------------
