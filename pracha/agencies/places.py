@@ -119,9 +119,21 @@ def _coordinates(raw_lat: str, raw_lng: str) -> tuple[float, float, bool] | None
     return None
 
 
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"))
+# Bangkok written short: "กรุงเทพฯ" (ฯ marks an abbreviation), "กรุงเทพ", "Bangkok".
+_BANGKOK = {"กรุงเทพ", "กรุงเทพฯ", "จังหวัดกรุงเทพฯ", "bangkok", "bkk"}
+
+
+def thai_name(text: str) -> str:
+    """A place name as typed or exported, in one form: no zero-width characters, SARA AM as one
+    character (not NIKHAHIT + SARA AA, which looks the same), single spaces, Bangkok's short forms."""
+    text = " ".join((text or "").translate(_ZERO_WIDTH).replace("\u0e4d\u0e32", "\u0e33").split())
+    return "กรุงเทพมหานคร" if text.lower() in _BANGKOK else text
+
+
 class _NameMatcher:
     """Names to a DOPA code with geothai's Thai normalisation ("แขวง", "เขต", "จ.", spaces and
-    "กทม" handled), one look-up per distinct name triple."""
+    "กทม" handled) after `thai_name`, one look-up per distinct name triple."""
 
     AMBIGUOUS = "?"
 
@@ -135,6 +147,7 @@ class _NameMatcher:
         return self._seen[key]
 
     def _match(self, sub: str, district: str, province: str) -> str | None:
+        sub, district, province = thai_name(sub), thai_name(district), thai_name(province)
         if not sub:
             return None
         found = geothai.match(sub, district=district or None, province=province or None)
