@@ -3,6 +3,7 @@ byte, a revocation, an expiry, a foreign signature and a key rotation each give 
 
 import datetime as dt
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,11 +25,33 @@ PDFSIG, PDFTOPPM = (
 )
 
 
-def pdfsig(data: bytes, tmp_path: Path) -> str:
+def pdfsig(data: bytes, tmp_path: Path, nss: Path | None = None) -> str:
     path = tmp_path / "licence.pdf"
     path.write_bytes(data)
-    done = subprocess.run([PDFSIG, str(path)], capture_output=True, text=True, timeout=60)  # noqa: S603
+    argv = [PDFSIG, *(["-nssdir", f"sql:{nss}"] if nss else []), str(path)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)  # noqa: S603
     return done.stdout + done.stderr
+
+
+def trust_store(tmp_path: Path) -> Path:
+    """A throw-away NSS database that trusts the platform root CA, as a relying party would set up."""
+    certutil = shutil.which("certutil")
+    if certutil is None:
+        # .ci/run installs libnss3-tools, so CI always runs this; elsewhere say what is missing.
+        if os.environ.get("CI"):
+            pytest.fail("certutil is missing (apt-get install libnss3-tools)")
+        pytest.skip("certutil is not installed (apt-get install libnss3-tools)")
+    store, root = tmp_path / "nss", tmp_path / "pracha-root.pem"
+    store.mkdir()
+    root.write_text(keys.root_key().certificate)
+    for argv in (
+        [certutil, "-N", "-d", f"sql:{store}", "--empty-password"],
+        # Trusted as a CA for every use: pdfsig checks a signer for e-mail signing, so "C,," (TLS
+        # only) would still leave the certificate untrusted.
+        [certutil, "-A", "-n", "pracha-root", "-t", "C,C,C", "-i", str(root), "-d", f"sql:{store}"],
+    ):
+        subprocess.run(argv, check=True, capture_output=True, timeout=60)  # noqa: S603
+    return store
 
 
 def flip_signed_byte(pdf: bytes) -> bytes:
@@ -46,13 +69,23 @@ def test_standard_validator_and_pyhanko_accept_a_licence(issue, tmp_path):
     assert "Total document signed" in report
     assert "Signer Certificate Common Name: Department of Internal Trade" in report
     assert "ETSI.CAdES.detached" in report  # PAdES
-    # pdfsig has no trust store here (NSS without our root), so it reports the issuer as untrusted;
-    # the chain to the platform root is what pyHanko checks below.
+    # Without our root in its NSS store pdfsig calls the issuer untrusted; see the next test.
+    assert "Certificate issuer isn't Trusted." in report
     result = services.verify_pdf(credential.pdf)
     assert result.result == "valid" and result.ok
     assert result.checks == {"intact": True, "valid": True, "trusted": True, "covers_whole_file": True}
     assert result.signed_by.code == "MOC.DIT" and result.credential == credential
     assert result.key_id == credential.pdf_key.kid
+
+
+def test_pdfsig_trusts_a_licence_once_the_platform_root_is_in_its_store(issue, tmp_path):
+    credential, store = issue(), trust_store(tmp_path)
+    report = pdfsig(credential.pdf, tmp_path, nss=store)
+    assert "Signature is Valid." in report
+    assert "Certificate is Trusted." in report
+    # Trust in the root does not make a changed document pass.
+    tampered = pdfsig(flip_signed_byte(credential.pdf), tmp_path, nss=store)
+    assert "Signature is Valid." not in tampered
 
 
 def test_one_changed_byte_fails_both_validators(issue, tmp_path):
