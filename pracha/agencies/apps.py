@@ -9,7 +9,10 @@ class AgenciesConfig(AppConfig):
     def ready(self) -> None:
         from pracha.core.errors import ERROR_MESSAGES
 
+        from . import signals
         from .errors import ERRORS
+
+        signals.connect()
 
         # Codes only this app raises; they live here so their Thai text is in this app's catalogue.
         for code, message in ERRORS.items():

@@ -27,6 +27,7 @@ from jsonschema.exceptions import ValidationError
 from pracha.audit.chain import record
 
 from .models import Agency, ContactPoint, Coverage, District, Province, Subdistrict
+from .signals import registry_changed
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -495,6 +496,9 @@ def apply(specs: list[AgencySpec], *, retire_missing_yaml: bool = False) -> Load
         )
         result.retired = sorted(gone.values_list("code", flat=True))
         gone.update(active=False)
+    # Now for this process, and again once committed (another thread may have read the old rows).
+    registry_changed.send(sender=Agency)
+    transaction.on_commit(lambda: registry_changed.send(sender=Agency))
     return result
 
 

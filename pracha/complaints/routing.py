@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -356,6 +357,28 @@ def _rule_reason(rule: Rule, cp: ContactPoint, sub: Subdistrict | None, category
         }
         out[lang] = rule.reason[lang].format(**values)
     return out
+
+
+UNIT_CACHE_SECONDS = 60.0
+_units: dict = {}
+_units_since = 0.0
+
+
+def unit_cache() -> dict:
+    """The registry's answers for (rule, place), shared by the decisions of this process for up to
+    a minute, so that routing a burst costs no registry look-up for places seen recently. Emptied at
+    once when the registry changes in this process (`forget_units`); other processes see a change
+    within the minute."""
+    global _units, _units_since
+    now = time.monotonic()
+    if now - _units_since > UNIT_CACHE_SECONDS:
+        _units, _units_since = {}, now
+    return _units
+
+
+def forget_units(**_kwargs: object) -> None:
+    global _units, _units_since
+    _units, _units_since = {}, 0.0
 
 
 def decide(

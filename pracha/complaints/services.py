@@ -455,6 +455,7 @@ def decision_for(
         at=at or timezone.now(),
         rules=routing.load_rules(),
         threshold=confidence_threshold(),
+        units=routing.unit_cache(),
     )
 
 
@@ -545,6 +546,7 @@ def route(complaint: Complaint | int) -> Complaint:
             at=locked.received_at,
             rules=routing.load_rules(),
             threshold=confidence_threshold(),
+            units=routing.unit_cache(),
         )
         _open_cases([locked], [decision])
         enqueue("complaints.flag_duplicates", {"complaint_id": locked.pk})
@@ -560,7 +562,7 @@ def route_many(complaint_ids: list[int]) -> list[Complaint]:
             return []
         rules, threshold = routing.load_rules(), confidence_threshold()
         predictions = _classify_many([c.text for c in locked])
-        units: dict = {}  # the registry's answers, looked up once per place and rule in the batch
+        units = routing.unit_cache()  # the registry's answers, looked up once per place and rule
         decisions = [
             routing.decide(
                 p, subdistrict=c.subdistrict, at=c.received_at, rules=rules, threshold=threshold, units=units

@@ -155,6 +155,37 @@ def test_a_power_cut_goes_to_the_utility_that_serves_the_place(places, place, ut
 
 
 @pytest.mark.django_db
+def test_the_units_kept_between_bursts_follow_a_change_of_the_registry(places):
+    """Routing keeps the registry's answers for a minute across bursts; a change of the coverage
+    (one row edited, or the registry reloaded in bulk) is seen by the next decision at once."""
+    from pracha.agencies.models import Coverage
+    from pracha.agencies.registry import load_agencies
+
+    def unit() -> str:
+        return routing.decide(
+            Prediction([("power", 0.9)], ("complaint", 0.9), ("normal", 0.8), "test"),
+            subdistrict=Subdistrict.objects.select_related("district__province").get(
+                code=SUAN_YAI_NONTHABURI
+            ),
+            at=NOON,
+            rules=routing.load_rules(),
+            threshold=THRESHOLD,
+            units=routing.unit_cache(),
+        ).contact_point.code
+
+    assert unit() == "MEA/service" and routing.unit_cache()
+    Coverage.objects.filter(agency__code="MEA", province_id="12").update(province_id="13")  # bulk: unseen
+    assert unit() == "MEA/service"  # still the kept answer
+    moved = Coverage.objects.get(agency__code="MEA", province_id="13")
+    moved.save()  # one row saved: the registry changed, and no utility covers Nonthaburi now
+    assert routing.unit_cache() == {}
+    assert unit() == "OPM.OPS/psc-1111"  # so people of the 1111 centre decide
+    load_agencies()  # the shipped registry again, in bulk: Nonthaburi is MEA's once more
+    assert routing.unit_cache() == {}
+    assert unit() == "MEA/service"
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("place", "utility"), [(PAKNAM_SAMUT_PRAKAN, "MWA"), (KHON_KAEN_CITY, "PWA")])
 def test_water_supply_goes_to_the_waterworks_that_serve_the_place(places, place, utility):
     assert decide("water_supply", place).contact_point.code == f"{utility}/service"
