@@ -1,7 +1,8 @@
 // Progressive enhancement of the complaint forms: without this script they work as they are.
 // 1. The district and subdistrict lists follow the province and district chosen (from the
 //    agencies API), so the "show the districts" button is not needed.
-// 2. "Use my location" fills the latitude and longitude from the phone's position.
+// 2. "Use my location" fills the latitude and longitude from the phone's position and, when the
+//    server can tell the subdistrict of that position (/api/agencies/geo/at), chooses it in the lists.
 (function () {
   "use strict";
   var lang = document.documentElement.lang === "en" ? "en" : "th";
@@ -53,21 +54,60 @@
     });
   }
 
+  function placeName(found) {
+    return [found.subdistrict, found.district, found.province].map(function (area) {
+      return (lang === "en" && area.name_en) || area.name_th;
+    }).join(", ");
+  }
+
+  // Choose the place the server found for the pin, loading each list before choosing in it.
+  function choosePlace(root, found) {
+    var province = root.querySelector("select[name=province]");
+    var district = root.querySelector("select[name=district]");
+    var subdistrict = root.querySelector("select[name=subdistrict]");
+    province.value = found.province.code;
+    return load("/api/agencies/geo/provinces/" + found.province.code + "/districts", district,
+      district.options[0].textContent)
+      .then(function () {
+        district.value = found.district.code;
+        return load("/api/agencies/geo/districts/" + found.district.code + "/subdistricts", subdistrict,
+          subdistrict.options[0].textContent);
+      })
+      .then(function () { subdistrict.value = found.subdistrict.code; });
+  }
+
   function locateButton(root) {
+    var box = root.querySelector("[data-locate-box]");
     var button = root.querySelector("[data-locate]");
     var status = root.querySelector("[data-locate-status]");
     var lat = root.querySelector("input[name=latitude]");
     var lng = root.querySelector("input[name=longitude]");
-    if (!button || !lat || !lng || !navigator.geolocation) { return; }
-    button.hidden = false;
+    var subdistrict = root.querySelector("select[name=subdistrict]");
+    if (!box || !button || !lat || !lng || !navigator.geolocation || !window.fetch) { return; }
+    box.hidden = false;
+    function say(key, place) { status.textContent = (button.dataset[key] || "").replace("{place}", place || ""); }
     button.addEventListener("click", function () {
-      status.textContent = button.dataset.waiting || "…";
+      say("waiting");
       navigator.geolocation.getCurrentPosition(function (pos) {
         lat.value = pos.coords.latitude.toFixed(6);
         lng.value = pos.coords.longitude.toFixed(6);
-        status.textContent = button.dataset.done || "✓";
+        var pin = root.querySelector("[data-map-pin]");
+        if (pin) { pin.open = true; }
+        say("looking");
+        fetch("/api/agencies/geo/at?lat=" + lat.value + "&lng=" + lng.value, { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (found) {
+            if (!found) { say("unknown"); return; }
+            // A place already chosen is the citizen's word: it wins over the position.
+            if (subdistrict && subdistrict.value && subdistrict.value !== found.subdistrict.code) {
+              say("differs", placeName(found));
+              return;
+            }
+            return choosePlace(root, found).then(function () { say("found", placeName(found)); });
+          })
+          .catch(function () { say("unknown"); });
       }, function () {
-        status.textContent = button.dataset.failed || "✗";
+        say("failed");
       }, { enableHighAccuracy: true, timeout: 15000 });
     });
   }
