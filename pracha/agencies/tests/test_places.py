@@ -221,3 +221,24 @@ def test_the_api_refuses_what_is_not_a_pin_in_the_one_error_format(
     error = response.json()["error"]
     assert error["code"] == code
     assert error["messages"]["th"] and error["messages"]["th"] != error["messages"]["en"]
+
+
+# --- Demo and machines without the sample ---------------------------------------------------------------
+
+
+def test_the_demo_loads_the_traffy_points(geography):
+    from pracha.agencies import demo_data
+
+    if places.load_reference_points() is None:
+        pytest.skip("the Traffy sample is not on this machine (PRACHA_DATA_DIR)")
+    line = demo_data.seed({})
+    assert line.startswith("Place points: 2985 of 2985 rows imported")
+    assert PlacePoint.objects.count() == 2985  # loading twice replaces, never doubles
+
+
+def test_without_the_sample_the_demo_loads_nothing_and_pins_find_nothing(geography, settings, tmp_path):
+    from pracha.agencies import demo_data
+
+    settings.PRACHA_DATA_DIR = str(tmp_path)
+    assert "no Traffy sample" in demo_data.seed({})
+    assert places.subdistrict_at(13.84241, 100.56249) is None
