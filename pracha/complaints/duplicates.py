@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -145,6 +146,61 @@ def _score(near: bool, place_closeness: float, similarity: float) -> float:
 
 def find_candidates(complaint: Complaint, limit: int = 5) -> list[Candidate]:
     """The open complaints this one may repeat, best first."""
+    return find_candidates_many([complaint], limit)[0]
+
+
+def find_candidates_many(complaints: list[Complaint], limit: int = 5) -> list[list[Candidate]]:
+    """`find_candidates` of each complaint of a burst. Their texts are compared in one TF-IDF space
+    made of every text involved, so each open complaint's words are weighed once per burst, not once
+    per new complaint that might repeat it."""
+    gathered = [_gather(complaint) for complaint in complaints]
+    words_by_pk: dict[int, str] = {}
+    for complaint, (_found, others) in zip(complaints, gathered, strict=True):
+        words_by_pk.update(others)
+        words_by_pk[complaint.pk] = words_of(complaint)
+    unsegmented = [pk for pk, kept in words_by_pk.items() if not kept]
+    if unsegmented:  # routed before words were kept
+        for pk, text in Complaint.objects.filter(pk__in=unsegmented).values_list("pk", "text"):
+            words_by_pk[pk] = " ".join(words(text))
+    similarity = _similarity_space(words_by_pk)
+    scored = []
+    for complaint, (found, others) in zip(complaints, gathered, strict=True):
+        pool = list(others)
+        scored.append((found, dict(zip(pool, similarity(complaint.pk, pool), strict=True))))
+    # Complaints found only by their text are loaded now, all at once.
+    threshold = text_threshold()
+    wanted = {pk for found, sims in scored for pk, s in sims.items() if s >= threshold and pk not in found}
+    loaded = {c.pk: c for c in Complaint.objects.filter(pk__in=wanted).only(*_NEAR_FIELDS)}
+    return [_rank(found, similarities, loaded, limit) for found, similarities in scored]
+
+
+def _similarity_space(words_by_pk: dict[int, str]) -> Callable[[int, list[int]], list[float]]:
+    """Cosine similarities of one complaint's words to others' in the TF-IDF space of all the texts."""
+    keys = list(words_by_pk)
+    index = {pk: i for i, pk in enumerate(keys)}
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        # Rows come out L2-normalised, so dot products are the cosines.
+        matrix = TfidfVectorizer(analyzer=str.split, sublinear_tf=True).fit_transform(
+            [words_by_pk[k] for k in keys]
+        )
+    except ValueError:  # every text was empty after segmenting
+        return lambda _pk, others: [0.0] * len(others)
+    matrix = matrix.tocsr()
+
+    def cosines(pk: int, others: list[int]) -> list[float]:
+        if not others:
+            return []
+        rows = matrix[[index[o] for o in others]]
+        return [float(v) for v in (rows @ matrix[index[pk]].T).toarray().ravel()]
+
+    return cosines
+
+
+def _gather(complaint: Complaint) -> tuple[dict[int, Candidate], dict[int, str]]:
+    """The open complaints near this one and of its category (as candidates), and the words of the
+    recent open complaints its text is to be compared with (by id)."""
     days, limit_m = days_limit(), distance_limit_m()
     pool = _open_pool(complaint, days)
     found: dict[int, Candidate] = {}
@@ -192,24 +248,21 @@ def find_candidates(complaint: Complaint, limit: int = 5) -> list[Candidate]:
     others = dict(text_pool.order_by("-received_at").values_list("pk", "text_words")[: text_pool_size()])
     for c in found.values():
         others[c.complaint.pk] = c.complaint.text_words
-    unsegmented = [pk for pk, kept in others.items() if not kept]
-    if unsegmented:
-        for pk, text in Complaint.objects.filter(pk__in=unsegmented).values_list("pk", "text"):
-            others[pk] = " ".join(words(text))
-    ordered = list(others)
-    similarities = word_similarities(words_of(complaint), [others[pk] for pk in ordered])
-    similar = {pk: s for pk, s in zip(ordered, similarities, strict=True) if s >= text_threshold()}
-    loaded = {
-        c.pk: c for c in Complaint.objects.filter(pk__in=similar.keys() - found.keys()).only(*_NEAR_FIELDS)
-    }
-    for pk, similarity in zip(ordered, similarities, strict=True):
+    return found, others
+
+
+def _rank(
+    found: dict[int, Candidate], similarities: dict[int, float], loaded: dict[int, Complaint], limit: int
+) -> list[Candidate]:
+    threshold, limit_m = text_threshold(), distance_limit_m()
+    for pk, similarity in similarities.items():
         candidate = found.get(pk)
-        if candidate is None and similarity < text_threshold():
+        if candidate is None and similarity < threshold:
             continue
         if candidate is None:
             candidate = found[pk] = Candidate(loaded[pk], 0.0)
         candidate.text_similarity = round(similarity, 4)
-        if similarity >= text_threshold():
+        if similarity >= threshold:
             candidate.reasons.append("similar_text")
 
     for candidate in found.values():
@@ -231,7 +284,7 @@ def flag_duplicates(complaint: Complaint, limit: int = 5) -> list[DuplicateCandi
 def flag_many(complaints: list[Complaint], limit: int = 5) -> list[DuplicateCandidate]:
     """`flag_duplicates` for a burst of routed complaints: one upsert of all their flags and one
     append to the audit chain, in one transaction."""
-    found = [(complaint, find_candidates(complaint, limit)) for complaint in complaints]
+    found = list(zip(complaints, find_candidates_many(complaints, limit), strict=True))
     rows = [
         DuplicateCandidate(
             complaint=complaint,
