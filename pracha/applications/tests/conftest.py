@@ -63,6 +63,21 @@ def citizen(world) -> User:
 
 
 @pytest.fixture
+def submitted(citizen):
+    """A complete rice-trading licence application, submitted: its case waits at the counter."""
+    from pracha.applications import services
+    from pracha.applications.demo_data import png_bytes
+
+    app = services.start_draft(citizen, "rice-trading-licence")
+    services.save_page(app, 1, {"trade_type": "paddy"})
+    services.save_page(app, 2, {"premises_name": "ลานข้าว", "premises_address": "5 หมู่ 1 ตำบลบางเลน นครปฐม"})
+    for code in ("id_card", "house_registration", "premises_map"):
+        services.add_upload(app, code, upload(f"{code}.png", png_bytes()), actor=citizen)
+    services.add_upload(app, "premises_right", upload("lease.pdf", pdf_bytes("lease")), actor=citizen)
+    return services.submit(app, citizen)
+
+
+@pytest.fixture
 def dit(world):
     from pracha.agencies.models import Agency
 

@@ -4,31 +4,12 @@ reaches the applicant."""
 
 from __future__ import annotations
 
-import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 from pracha.agencies.models import Agency
 from pracha.applications import services
-from pracha.applications.demo_data import png_bytes
 from pracha.identity.models import User
 from pracha.identity.services import grant_role
 from pracha.notify.models import Notification
 from pracha.workflow import services as workflow
-
-from .conftest import pdf_bytes
-
-
-@pytest.fixture
-def submitted(citizen):
-    app = services.start_draft(citizen, "rice-trading-licence")
-    services.save_page(app, 1, {"trade_type": "paddy"})
-    services.save_page(app, 2, {"premises_name": "ลานข้าว", "premises_address": "5 หมู่ 1 ตำบลบางเลน นครปฐม"})
-    for code in ("id_card", "house_registration", "premises_map"):
-        services.add_upload(app, code, SimpleUploadedFile(f"{code}.png", png_bytes()), actor=citizen)
-    services.add_upload(
-        app, "premises_right", SimpleUploadedFile("lease.pdf", pdf_bytes("lease")), actor=citizen
-    )
-    return services.submit(app, citizen)
 
 
 def officer(username: str, unit_id: int, role: str) -> User:

@@ -4,27 +4,12 @@ report without personal data."""
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pracha.applications import services
-from pracha.applications.demo_data import png_bytes
 from pracha.core.thai_id import make_thai_id
 from pracha.identity.models import Person, User
 
-from .conftest import PASSWORD, pdf_bytes
-
-
-@pytest.fixture
-def submitted(citizen):
-    app = services.start_draft(citizen, "rice-trading-licence")
-    services.save_page(app, 1, {"trade_type": "paddy"})
-    services.save_page(app, 2, {"premises_name": "ลานข้าว", "premises_address": "5 หมู่ 1 ตำบลบางเลน นครปฐม"})
-    for code in ("id_card", "house_registration", "premises_map"):
-        services.add_upload(app, code, SimpleUploadedFile(f"{code}.png", png_bytes()), actor=citizen)
-    services.add_upload(
-        app, "premises_right", SimpleUploadedFile("lease.pdf", pdf_bytes("lease")), actor=citizen
-    )
-    return services.submit(app, citizen)
+from .conftest import PASSWORD
 
 
 @pytest.fixture
