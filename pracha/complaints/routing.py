@@ -234,6 +234,11 @@ def _both(render) -> dict[str, str]:
     return out
 
 
+# The classifier's catch-all category (classifier.vocabulary.OTHER, named here so that reading the
+# rules does not load the model code).
+OTHER = "other"
+
+
 def category_label(code: str, lang: str) -> str:
     """A category's name in a language, from the classifier's vocabulary (the code itself if unknown)."""
     from .classifier import CATEGORIES
@@ -395,9 +400,12 @@ def decide(
     up in the registry once per batch."""
     units = {} if units is None else units
     categories = sorted(((c, float(p)) for c, p in prediction.categories), key=lambda cp: -cp[1])
-    top = categories[0] if categories else None
     # Only the best category decides: a complaint about corruption that mentions a road is not the
     # road section's business. If the best one is not sure enough, or no rule takes it, people decide.
+    # "Other" never decides: it is what complainants tick beside the real category (Traffy's newer
+    # list files street lights as power + other), and no unit answers for it; the best named one does.
+    named = [cp for cp in categories if cp[0] != OTHER]
+    top = named[0] if named else None
     sure = top is not None and top[1] >= threshold
     base = {
         "categories": categories,

@@ -144,6 +144,20 @@ def test_a_broken_footpath_in_chatuchak_goes_to_the_district_works_section(place
 
 
 @pytest.mark.django_db
+def test_other_never_decides_the_best_named_category_does(places):
+    """Complainants tick "other" beside the real category; the classifier learns that habit, but no
+    unit answers for "other": the best named category decides, if it is sure enough."""
+    from pracha.complaints.classifier.vocabulary import OTHER
+
+    assert routing.OTHER == OTHER
+    decision = decide([("other", 0.8), ("footpath", 0.6)], LAT_YAO_CHATUCHAK)
+    assert decision.routed and decision.category == "footpath" and decision.rule == "bangkok-works"
+    assert [c for c, _p in decision.categories] == ["other", "footpath"]  # all are kept for officers
+    assert not decide([("other", 0.9)], LAT_YAO_CHATUCHAK).routed
+    assert not decide([("other", 0.9), ("footpath", 0.3)], LAT_YAO_CHATUCHAK).routed  # not sure enough
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("place", "utility"),
     [(SUAN_YAI_NONTHABURI, "MEA"), (PAKNAM_SAMUT_PRAKAN, "MEA"), (SI_PHUM_CHIANG_MAI, "PEA")],
