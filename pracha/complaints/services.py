@@ -643,7 +643,7 @@ def _open_cases(complaints: list[Complaint], decisions: list[routing.Decision]) 
         complaint.urgency, complaint.urgency_confidence = decision.urgency[0], decision.urgency[1] or None
         complaint.model_version = decision.model_version
         complaint.routing = Complaint.Routing.ROUTED if decision.routed else Complaint.Routing.TRIAGE
-        complaint.routing_reason = decision.as_dict()
+        complaint.routing_reason = _reason_with_place(complaint, decision)
         complaint.agency = decision.agency
         complaint.contact_point = decision.contact_point
         complaint.case = case
@@ -671,6 +671,22 @@ def _open_cases(complaints: list[Complaint], decisions: list[routing.Decision]) 
         if not _workflow_tells(complaint):
             subject, body = _routed_message(complaint, case)
             notify_complainant(complaint, subject=subject, body=body)
+
+
+def _reason_with_place(complaint: Complaint, decision: routing.Decision) -> dict:
+    """The decision as stored, saying so when its place was found from the map pin."""
+    reason = decision.as_dict()
+    if complaint.subdistrict_from_pin and decision.subdistrict is not None:
+        confidence = complaint.subdistrict_confidence or 0.0
+        reason["place_from_pin"] = {"confidence": round(confidence, 4)}
+        note = _both(
+            lambda: (
+                _("The subdistrict was found from the map pin (confidence %(percent)d%%).")
+                % {"percent": round(confidence * 100)}
+            )
+        )
+        reason["reason"] = {lang: f"{text} {note[lang]}" for lang, text in reason["reason"].items()}
+    return reason
 
 
 def _workflow_tells(complaint: Complaint) -> bool:

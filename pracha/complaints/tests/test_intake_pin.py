@@ -52,6 +52,10 @@ def test_a_pin_alone_sends_a_broken_footpath_to_that_district_offices_works_sect
     routed = services.route(complaint)
     assert routed.contact_point.code == "BMA.1030/works"
     assert routed.routing_reason["place"]["subdistrict"] == LAT_YAO
+    # The reason given to people says where the place came from.
+    assert routed.routing_reason["place_from_pin"]["confidence"] >= 0.9
+    assert "found from the map pin" in routed.routing_reason["reason"]["en"]
+    assert "หมุดบนแผนที่" in routed.routing_reason["reason"]["th"]
     preview = services.decision_for(FOOTPATH, **LAT_YAO_PIN)
     assert preview.contact_point.code == "BMA.1030/works"
 
