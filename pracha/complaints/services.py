@@ -45,7 +45,7 @@ from pracha.core.thai_dates import format_date
 from pracha.core.thai_id import is_valid_phone, normalize_phone
 from pracha.identity import services as identity
 from pracha.identity.models import Person, User
-from pracha.notify.services import Text, notify_user, send
+from pracha.notify.services import Message, Text, send_many, user_messages
 from pracha.workflow import services as workflow
 from pracha.workflow.models import Case, CaseEvent
 
@@ -667,10 +667,12 @@ def _open_cases(complaints: list[Complaint], decisions: list[routing.Decision]) 
         )
     Complaint.objects.bulk_update(complaints, _ROUTED_FIELDS)
     append_many(entries)
+    messages = []
     for complaint, case in zip(complaints, cases, strict=True):
         if not _workflow_tells(complaint):
             subject, body = _routed_message(complaint, case)
-            notify_complainant(complaint, subject=subject, body=body)
+            messages += complainant_messages(complaint, subject, body)
+    send_many(messages)
 
 
 def _reason_with_place(complaint: Complaint, decision: routing.Decision) -> dict:
@@ -766,27 +768,23 @@ def _explicit_contact(complaint: Complaint) -> tuple[str, str] | None:
 def notify_complainant(complaint: Complaint, subject: Text | str, body: Text | str) -> list:
     """Tell the complainant something through the channel they came from (LINE user → LINE, a phone →
     SMS, an e-mail), else through their account's channels. Call inside the change's transaction."""
+    return send_many(complainant_messages(complaint, subject, body))
+
+
+def complainant_messages(complaint: Complaint, subject: Text | str, body: Text | str) -> list[Message]:
+    """`notify_complainant`'s messages, to queue with others' through `send_many`."""
     subject = subject if isinstance(subject, dict) else {"th": str(subject), "en": str(subject)}
     body = body if isinstance(body, dict) else {"th": str(body), "en": str(body)}
     contact = _explicit_contact(complaint)
+    user = identity.user_of_person(complaint.complainant_id)
     if contact is not None:
         channel, address = contact
         return [
-            send(
-                channel,
-                address,
-                subject=subject,
-                body=body,
-                language=complaint.language,
-                user=identity.user_of_person(complaint.complainant_id),
-                related=complaint,
-                agency=complaint.agency_id,
-            )
+            Message(channel, address, subject, body, complaint.language, user, complaint, complaint.agency_id)
         ]
-    user = identity.user_of_person(complaint.complainant_id)
     if user is None:
         return []  # anonymous without a contact: they follow it by tracking code
-    return notify_user(user, subject=subject, body=body, related=complaint, agency=complaint.agency_id)
+    return user_messages(user, subject=subject, body=body, related=complaint, agency=complaint.agency_id)
 
 
 def add_update(

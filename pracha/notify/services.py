@@ -4,13 +4,17 @@ and its delivery job commit (or roll back) with it, and the worker delivers them
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import models, transaction
 from django.db.models import QuerySet
 
-from pracha.audit.chain import record
+from pracha.audit.chain import Entry, append_many, object_ref
 from pracha.core.errors import PrachaError
 from pracha.core.masking import mask_phone, mask_text
-from pracha.core.queue import enqueue
+from pracha.core.queue import enqueue_many
 from pracha.identity.models import Role
 
 from .models import Notification
@@ -20,6 +24,20 @@ Text = dict[str, str]  # {"th": "...", "en": "..."}
 
 def _pick(text: Text, language: str) -> str:
     return text.get(language) or text.get("th") or text.get("en") or ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to queue: `send`'s arguments, for `send_many`."""
+
+    channel: str
+    recipient: str
+    subject: Text
+    body: Text
+    language: str = "th"
+    user: Any = None
+    related: models.Model | tuple[str, str] | None = None
+    agency: Any = None
 
 
 def send(
@@ -35,27 +53,50 @@ def send(
 ) -> Notification:
     """Queue one message. `agency` (an Agency or its id) decides who may read it in the outbox; when
     not given it is taken from `related` if that has an agency (e.g. a case)."""
+    return send_many([Message(channel, recipient, subject, body, language, user, related, agency)])[0]
+
+
+def send_many(messages: Iterable[Message]) -> list[Notification]:
+    """Queue many messages at once (e.g. everyone told about a burst of routed complaints): one insert
+    of the messages, one of their delivery jobs and one append to the audit chain."""
+    notes = [_notification(m) for m in messages]
+    if not notes:
+        return []
+    with transaction.atomic():
+        Notification.objects.bulk_create(notes)
+        enqueue_many("notify.deliver", [{"notification_id": note.pk} for note in notes])
+        append_many(
+            Entry(
+                "notify.queued",
+                *object_ref(note),
+                {
+                    "channel": note.channel,
+                    "related": f"{note.related_type}:{note.related_id}" if note.related_type else "",
+                },
+            )
+            for note in notes
+        )
+    return notes
+
+
+def _notification(m: Message) -> Notification:
+    agency, related = m.agency, m.related
     if agency is None and isinstance(related, models.Model):
         agency = getattr(related, "agency_id", None)
     if isinstance(related, models.Model):
         related = (related._meta.label_lower, str(related.pk))
     rtype, rid = related or ("", "")
-    agency_id = agency.pk if isinstance(agency, models.Model) else agency
-    with transaction.atomic():
-        note = Notification.objects.create(
-            channel=channel,
-            recipient=recipient,
-            user=user,
-            agency_id=agency_id,
-            language=language,
-            subject=_pick(subject, language)[:200],
-            body=_pick(body, language),
-            related_type=rtype,
-            related_id=rid,
-        )
-        enqueue("notify.deliver", {"notification_id": note.pk})
-        record("notify.queued", note, {"channel": channel, "related": f"{rtype}:{rid}" if rtype else ""})
-    return note
+    return Notification(
+        channel=m.channel,
+        recipient=m.recipient,
+        user=m.user,
+        agency_id=agency.pk if isinstance(agency, models.Model) else agency,
+        language=m.language,
+        subject=_pick(m.subject, m.language)[:200],
+        body=_pick(m.body, m.language),
+        related_type=rtype,
+        related_id=rid,
+    )
 
 
 def channels_of(user) -> list[tuple[str, str]]:
@@ -80,18 +121,24 @@ def notify_user(
     agency=None,
 ) -> list[Notification]:
     """Tell a user something on every channel they can be reached on (or only `channels`)."""
+    return send_many(
+        user_messages(user, subject=subject, body=body, related=related, channels=channels, agency=agency)
+    )
+
+
+def user_messages(
+    user,
+    *,
+    subject: Text,
+    body: Text,
+    related: models.Model | tuple[str, str] | None = None,
+    channels: list[str] | None = None,
+    agency=None,
+) -> list[Message]:
+    """`notify_user`'s messages, to queue with others through `send_many`."""
     language = getattr(user, "preferred_language", "th") or "th"
     return [
-        send(
-            channel,
-            address,
-            subject=subject,
-            body=body,
-            language=language,
-            user=user,
-            related=related,
-            agency=agency,
-        )
+        Message(channel, address, subject, body, language, user, related, agency)
         for channel, address in channels_of(user)
         if channels is None or channel in channels
     ]

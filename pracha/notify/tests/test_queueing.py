@@ -62,3 +62,20 @@ def test_a_job_whose_worker_died_is_delivered_once_by_another_worker(make_person
     assert len(server.seen) == 1
     note.refresh_from_db()
     assert (note.status, note.attempts) == ("sent", 1)
+
+
+@pytest.mark.django_db
+def test_many_messages_are_queued_together_each_with_its_job_and_audit_entry(make_person):
+    from pracha.audit.models import AuditRecord
+
+    people = [make_person("somchai"), make_person("somsri")]
+    messages = [m for p in people for m in services.user_messages(p, **TEXT)]
+    assert [m.channel for m in messages] == ["sms", "email", "sms", "email"]
+    notes = services.send_many(messages)
+    assert [n.pk for n in notes] == sorted(n.pk for n in notes) and None not in [n.pk for n in notes]
+    assert [n.recipient for n in notes] == [m.recipient for m in messages]
+    jobs = Job.objects.filter(kind="notify.deliver").order_by("pk")
+    assert [j.payload["notification_id"] for j in jobs] == [n.pk for n in notes]
+    audited = AuditRecord.objects.filter(action="notify.queued").order_by("seq")
+    assert [r.object_id for r in audited] == [str(n.pk) for n in notes]
+    assert services.send_many([]) == []
