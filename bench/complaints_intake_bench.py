@@ -33,13 +33,8 @@ import csv
 import http.client
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,19 +42,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.audit_bench import describe_machine, scratch_postgres  # noqa: E402
+from bench._scratch import (  # noqa: E402
+    PRACHA,
+    REFERENCE_DATA,
+    Processes,
+    database_argument,
+    describe_machine,
+    free_port,
+    scratch_database,
+    wait_for_http,
+)
+from bench._stats import ROW_HEADER, print_row, run_threads, spread  # noqa: E402
 
-PRACHA = str(ROOT / ".venv" / "bin" / "pracha")
 TARGET_RATE, TARGET_P99_MS = 300, 100
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument(
-        "--database-url",
-        default=os.environ.get("TEST_DATABASE_URL", ""),
-        help="a PostgreSQL server to make the scratch database on (default $TEST_DATABASE_URL)",
-    )
+    database_argument(p, postgres=True)
     p.add_argument("--complaints", type=int, default=2000, help="complaints per measured batch")
     p.add_argument("--concurrency", type=int, default=8, help="client threads (requests in flight)")
     p.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
@@ -73,59 +73,9 @@ def parse_args() -> argparse.Namespace:
 # --- The system under test ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(database_url: str, model_dir: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "pracha.settings",
-        "PRACHA_DEMO": "1",
-        "PRACHA_LOG_LEVEL": "WARNING",
-        "PRACHA_MODEL_DIR": model_dir,
-        # Lifted for the benchmark through the settings, as an operator would: one client address
-        # files thousands of complaints a minute here.
-        "PRACHA_RATE_LIMIT_PER_MINUTE": "100000000",
-        "PRACHA_COMPLAINT_RATE_PER_MINUTE": "100000000",
-    }
-
-
-class Processes:
-    """Child processes started here, each stopped by its own id (SIGTERM, then SIGKILL)."""
-
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.running: list[subprocess.Popen] = []
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = (self.log_dir / f"{name}.log").open("ab")
-        proc = subprocess.Popen(  # noqa: S603 (our own commands)
-            argv,
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.running.append(proc)
-        return proc
-
-    def stop(self, proc: subprocess.Popen) -> None:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.running.remove(proc)
-
-    def stop_all(self) -> None:
-        for proc in list(reversed(self.running)):
-            self.stop(proc)
+def server_env(procs: Processes, database_url: str, model_dir: str) -> dict[str, str]:
+    # The complaint filing limit is lifted too, as an operator would: one client files thousands.
+    return procs.env(database_url, PRACHA_MODEL_DIR=model_dir, PRACHA_COMPLAINT_RATE_PER_MINUTE="100000000")
 
 
 def _proc_stat(pid: int) -> tuple[int, float, float]:
@@ -188,22 +138,6 @@ def postgres_server_pid() -> int | None:
         return None
 
 
-def wait_for_server(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("the web server stopped while starting; see its log")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/complaints/BENCH00000")
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the web server did not answer within a minute")
-
-
 # --- The complaints ---------------------------------------------------------------------------------
 
 
@@ -238,51 +172,6 @@ def traffy_complaints(n: int) -> list[dict]:
 
 
 # --- Load ---------------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def spread(latencies: list[float]) -> dict[str, float]:
-    return {f"p{q}": percentile(latencies, q) * 1e3 for q in (50, 95, 99)} | {"max": max(latencies) * 1e3}
-
-
-def run_threads(items: list, concurrency: int, make_worker: Callable[[], Callable[[object], None]]):
-    """Hand `items` to `concurrency` threads; each runs its own worker (its own connection) and times
-    every item. Returns (latencies in seconds, wall-clock seconds, start time as time.time())."""
-    lock, latencies, errors = threading.Lock(), [], []
-    queue = list(reversed(items))
-
-    def loop() -> None:
-        do = make_worker()
-        mine = []
-        while True:
-            with lock:
-                if not queue:
-                    break
-                item = queue.pop()
-            started = time.perf_counter()
-            try:
-                do(item)
-            except Exception as exc:
-                errors.append(exc)
-                break
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=loop) for _ in range(concurrency)]
-    wall_start, started = time.time(), time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seconds = time.perf_counter() - started
-    if errors:
-        raise SystemExit(f"{len(errors)} requests failed; the first: {errors[0]!r}")
-    return latencies, seconds, wall_start
 
 
 def poster(port: int) -> Callable[[], Callable[[object], None]]:
@@ -416,13 +305,6 @@ def highest_id() -> int:
 # --- The run ------------------------------------------------------------------------------------------
 
 
-def prepare_database() -> None:
-    from django.core.management import call_command
-
-    for command in ("migrate", "load_geography", "load_agencies", "load_processes"):
-        call_command(command, verbosity=0)
-
-
 def train_model(env: dict[str, str], out: Path) -> None:
     print("training the complaint classifier (pracha train-complaint-model --no-evaluate)…", flush=True)
     done = subprocess.run(  # noqa: S603 (our own command)
@@ -437,39 +319,18 @@ def train_model(env: dict[str, str], out: Path) -> None:
         raise SystemExit(f"training failed:\n{done.stdout}\n{done.stderr}")
 
 
-def line(name: str, n: int, seconds: float, lat: dict[str, float] | None) -> None:
-    figures = f"{lat['p50']:>8.1f}{lat['p95']:>8.1f}{lat['p99']:>8.1f}{lat['max']:>8.1f}" if lat else " " * 32
-    print(f"{name:<44}{n:>7}{n / seconds:>12,.0f}{figures}", flush=True)
-
-
 def main() -> None:
     args = parse_args()
-    if not args.database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("give a PostgreSQL server with --database-url (or set TEST_DATABASE_URL)")
-    url, drop = scratch_postgres(args.database_url)
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="pracha.settings", PRACHA_LOG_LEVEL="WARNING")
-    os.environ.setdefault("PRACHA_DEMO", "1")
-    work = Path(tempfile.mkdtemp(prefix="pracha-intake-bench-"))
-    procs = Processes(work)
-    try:
-        import django
-
-        django.setup()
-        run(args, url, work, procs)
-    finally:
-        procs.stop_all()
-        drop()
-        shutil.rmtree(work, ignore_errors=True)
+    # The servers stop (Processes) before the scratch database is dropped.
+    with scratch_database(args.database_url, postgres=True, load=REFERENCE_DATA) as url, Processes() as procs:
+        run(args, url, procs)
 
 
-def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> None:
+def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
     from django.db import connection
 
-    started = time.perf_counter()
-    prepare_database()
-    print(f"scratch database ready in {time.perf_counter() - started:.0f} s", flush=True)
-    model_dir = args.model_dir or str(work / "models")
-    env = server_env(url, model_dir)
+    model_dir = args.model_dir or str(procs.log_dir / "models")
+    env = server_env(procs, url, model_dir)
     if not args.model_dir:
         train_model(env, Path(model_dir))
     n, warm = args.complaints, 50
@@ -483,7 +344,7 @@ def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> Non
         [PRACHA, "serve", "--workers", str(args.web_workers), "--threads", str(args.web_threads)],
         {**env, "PORT": str(port)},
     )
-    wait_for_server(port, web)
+    wait_for_http(port, web, "/api/complaints/BENCH00000")
     workers_argv = [PRACHA, "worker", "--sleep", "0.05"]
 
     print(describe_machine())
@@ -535,12 +396,12 @@ def run(args: argparse.Namespace, url: str, work: Path, procs: Processes) -> Non
         cur.execute("SELECT status, count(*) FROM core_job GROUP BY status ORDER BY status")
         jobs = dict(cur.fetchall())
 
-    print(f"{'':<44}{'rows':>7}{'per s':>12}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}")
-    line("(a) plain INSERT, one row per transaction", n, plain_s, spread(plain_lat))
-    line("(b) POST accepted (202), no job worker", n, accept_s, spread(accept_lat))
-    line("    job workers route that backlog", n, drain["seconds"], None)
-    line("(c) POST accepted (202), workers running", n, e2e_s, spread(e2e_lat))
-    line("    end to end: filed and routed", n, e2e["seconds"], None)
+    print(ROW_HEADER)
+    print_row("(a) plain INSERT, one row per transaction", n, plain_s, spread(plain_lat))
+    print_row("(b) POST accepted (202), no job worker", n, accept_s, spread(accept_lat))
+    print_row("    job workers route that backlog", n, drain["seconds"], None)
+    print_row("(c) POST accepted (202), workers running", n, e2e_s, spread(e2e_lat))
+    print_row("    end to end: filed and routed", n, e2e["seconds"], None)
     ftr = spread(e2e["filed_to_routed"])
     print(
         f"(c) filed-to-routed time per complaint: p50 {ftr['p50']:.0f} ms, p95 {ftr['p95']:.0f} ms, "

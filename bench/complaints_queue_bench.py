@@ -24,7 +24,6 @@ against the baseline, measured in the same run: the bare indexed SELECT of the s
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -32,18 +31,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.audit_bench import describe_machine, scratch_postgres  # noqa: E402
+from bench._scratch import REFERENCE_DATA, database_argument, describe_machine, scratch_database  # noqa: E402
+from bench._stats import spread, timed_calls  # noqa: E402
 
 TARGET_P95_MS = 100
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument(
-        "--database-url",
-        default=os.environ.get("TEST_DATABASE_URL", ""),
-        help="a PostgreSQL server to make the scratch database on (default $TEST_DATABASE_URL)",
-    )
+    database_argument(p, postgres=True)
     p.add_argument("--complaints", type=int, default=1_000_000, help="complaints to generate")
     p.add_argument("--agency", default="BMA.1030", help="the busy agency whose queue is timed")
     p.add_argument("--busy-share", type=float, default=0.06, help="its share of all complaints")
@@ -185,20 +181,10 @@ def generate(n: int, busy: str, busy_share: float, open_share: float) -> None:
 # --- Timing -------------------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
 def timed(work, n: int, warm: int = 10) -> dict[str, float]:
     for _ in range(warm):
         work()
-    spent = []
-    for _ in range(n):
-        started = time.perf_counter()
-        work()
-        spent.append(time.perf_counter() - started)
-    return {f"p{q}": percentile(spent, q) * 1e3 for q in (50, 95, 99)}
+    return spread(timed_calls(work, n))
 
 
 def explain(page_sql: str, params: list) -> None:
@@ -236,18 +222,8 @@ def officer_of(busy: str):
 
 def main() -> None:
     args = parse_args()
-    if not args.database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("give a PostgreSQL server with --database-url (or set TEST_DATABASE_URL)")
-    url, drop = scratch_postgres(args.database_url)
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="pracha.settings", PRACHA_LOG_LEVEL="WARNING")
-    os.environ.setdefault("PRACHA_DEMO", "1")
-    try:
-        import django
-
-        django.setup()
+    with scratch_database(args.database_url, postgres=True, load=REFERENCE_DATA):
         run(args)
-    finally:
-        drop()
 
 
 def run(args: argparse.Namespace) -> None:
@@ -255,10 +231,8 @@ def run(args: argparse.Namespace) -> None:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from bench.complaints_intake_bench import prepare_database
     from pracha.agencies.models import Agency
 
-    prepare_database()
     print(f"generating {args.complaints:,} complaints and their cases…", flush=True)
     generate(args.complaints, args.agency, args.busy_share, args.open_share)
     agency = Agency.objects.get(code=args.agency)
