@@ -10,6 +10,15 @@ from pracha.identity.models import User
 from pracha.identity.services import grant_role
 
 
+@pytest.fixture(autouse=True)
+def _fresh_registry_caches():
+    """Each test starts without the areas and routing units a process keeps: a rolled-back test
+    database sends no signal when the rows a cache was filled from disappear."""
+    from pracha.agencies.signals import registry_changed
+
+    registry_changed.send(sender=None)
+
+
 @pytest.fixture
 def make_agency(db):
     def make(code: str, parent: Agency | None = None, kind: str = "department") -> Agency:

@@ -11,8 +11,10 @@ class AgenciesConfig(AppConfig):
 
         from . import signals
         from .errors import ERRORS
+        from .services import forget_areas
 
         signals.connect()
+        signals.registry_changed.connect(forget_areas, dispatch_uid="agencies_areas")
 
         # Codes only this app raises; they live here so their Thai text is in this app's catalogue.
         for code, message in ERRORS.items():

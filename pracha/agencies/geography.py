@@ -15,6 +15,7 @@ from django.db import models, transaction
 from pracha.audit.chain import record
 
 from .models import District, Province, Subdistrict
+from .signals import registry_changed
 
 
 @dataclass
@@ -93,4 +94,7 @@ def load_geography() -> GeographyResult:
                     },
                 },
             )
+    # Now for this process, and again once committed (another thread may have read the old rows).
+    registry_changed.send(sender=Subdistrict)
+    transaction.on_commit(lambda: registry_changed.send(sender=Subdistrict))
     return result

@@ -47,17 +47,30 @@ def contact_points_of(agency_code: str, *, active_only: bool = True) -> list[Con
     return sorted(points, key=lambda cp: (not cp.code.endswith("/main"), cp.code))
 
 
+# Areas by code, kept per process: the country's geography changes once in years (load_geography)
+# and intake looks one up for every complaint. Emptied whenever the geography or the registry changes
+# (signals.registry_changed); at most the 8,441 areas there are.
+_areas: dict[str, Area] = {}
+
+
+def forget_areas(**_kwargs: object) -> None:
+    _areas.clear()
+
+
 def get_area(code: str) -> Area:
     """A province (2 digits), district (4) or subdistrict (6) by its DOPA code."""
     code = (code or "").strip()
     if _AREA_CODE.match(code):
-        if len(code) == 2:
-            area = Province.objects.filter(code=code).first()
-        elif len(code) == 4:
-            area = District.objects.select_related("province").filter(code=code).first()
-        else:
-            area = Subdistrict.objects.select_related("district__province").filter(code=code).first()
+        area = _areas.get(code)
+        if area is None:
+            if len(code) == 2:
+                area = Province.objects.filter(code=code).first()
+            elif len(code) == 4:
+                area = District.objects.select_related("province").filter(code=code).first()
+            else:
+                area = Subdistrict.objects.select_related("district__province").filter(code=code).first()
         if area is not None:
+            _areas[code] = area
             return area
     raise PrachaError("unknown_area", status=404, code=code)
 

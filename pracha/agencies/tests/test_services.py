@@ -67,6 +67,25 @@ def test_get_agency_and_area(registry):
         services.get_area("1")
 
 
+def test_areas_are_kept_by_code_until_the_geography_changes(registry, django_assert_num_queries):
+    """Intake looks an area up for every complaint: the second look-up reads no row, and a change of
+    the geography (one row saved, or the whole of it reloaded) is seen at once."""
+    from pracha.agencies.geography import load_geography
+    from pracha.agencies.models import Subdistrict
+
+    first = services.get_area("200402")
+    with django_assert_num_queries(0):
+        assert services.get_area("200402") is first and first.district.province.name_en == "Chon Buri"
+    row = Subdistrict.objects.get(code="200402")
+    row.name_en = "Nong Prue (renamed)"
+    row.save()
+    assert services.get_area("200402").name_en == "Nong Prue (renamed)"
+    load_geography()  # geothai's names again, in bulk
+    assert services.get_area("200402").name_en == "Nong Prue"
+    with pytest.raises(PrachaError):
+        services.get_area("209999")  # an unknown code is never kept
+
+
 def test_search_by_abbreviation_name_and_kind(registry):
     assert services.search_agencies("กฟน").first().code == "MEA"
     assert services.search_agencies("doe").first().code == "MOL.DOE"  # exact abbreviation first
