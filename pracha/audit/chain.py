@@ -12,7 +12,8 @@ import contextvars
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,8 @@ _encode_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_as
 
 # The actor of the current request or command ("user:42", "system:worker"); set by middleware.
 current_actor: contextvars.ContextVar[str] = contextvars.ContextVar("audit_actor", default="system")
+# Entries held back inside `appended_last()`, written in one append when its block ends.
+_held: contextvars.ContextVar[list[Entry] | None] = contextvars.ContextVar("audit_held", default=None)
 
 
 def canonical_json(data: Any) -> str:
@@ -122,9 +125,52 @@ def _insert(cursor, rows: list[tuple], head_seq: int, head_hash: str) -> None:
             cursor.execute(insert, params)
 
 
+@contextmanager
+def appended_last() -> Iterator[None]:
+    """Hold every append made inside the block and write them all, in order, when it ends. The head
+    lock serialises every append on the platform and is held until the transaction commits; a long
+    transaction that appends early (routing a burst: cases, then complaints, then notifications)
+    would keep every other writer waiting for all of it. Use it as the innermost block, so that
+    the lock is taken just before the commit:
+
+        with transaction.atomic(), chain.appended_last():
+            ...
+
+    Inside, appends return their records unsaved (no sequence number or hash yet). Nothing is written
+    if the block raises; nested blocks leave the writing to the outermost."""
+    if _held.get() is not None:
+        yield
+        return
+    held: list[Entry] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    append_many(held)
+
+
 def append_many(entries: Iterable[Entry]) -> list[AuditRecord]:
     """Append entries in order, in the caller's transaction (its own one when there is none)."""
     default_actor = current_actor.get()
+    held = _held.get()
+    if held is not None:
+        # The actor is the one of this moment; the fields are checked now, where the caller can act.
+        pinned = [
+            Entry(
+                _check_field(e.action),
+                _check_field(e.object_type),
+                _check_field(e.object_id),
+                e.data,
+                _check_field(e.actor or default_actor),
+            )
+            for e in entries
+        ]
+        held.extend(pinned)
+        return [
+            AuditRecord(actor=e.actor, action=e.action, object_type=e.object_type, object_id=e.object_id)
+            for e in pinned
+        ]
     # Checked and encoded before the head is locked: bad input leaves the caller's transaction usable,
     # and the lock that serialises all appends is held only for the hashing and the INSERT.
     prepared = [

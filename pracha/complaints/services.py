@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from pracha.agencies import services as agencies
 from pracha.agencies.models import ContactPoint, Subdistrict
-from pracha.audit.chain import Entry, append_many, object_ref, record
+from pracha.audit.chain import Entry, append_many, appended_last, object_ref, record
 from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError
 from pracha.core.masking import mask_text
@@ -556,7 +556,9 @@ def route(complaint: Complaint | int) -> Complaint:
 def route_many(complaint_ids: list[int]) -> list[Complaint]:
     """`route` for a burst of complaints in one transaction: one classification of all texts, one
     insert of their cases, one append to the audit chain. Complaints already routed are skipped."""
-    with transaction.atomic():
+    # The audit head is taken only at the end: intake, which appends for every complaint filed,
+    # does not wait for the whole burst.
+    with transaction.atomic(), appended_last():
         locked = _unrouted(complaint_ids)
         if not locked:
             return []

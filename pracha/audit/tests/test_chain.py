@@ -109,6 +109,63 @@ def test_a_rolled_back_append_leaves_no_trace(five):
     assert verify().ok
 
 
+def test_appends_held_to_the_end_of_a_block_are_written_there_in_order(five):
+    token = chain.current_actor.set("user:9")
+    try:
+        with transaction.atomic(), chain.appended_last():
+            early = record("case.opened", ("workflow.case", "7"))
+            with chain.appended_last():  # nested: the outer block writes
+                append_many([Entry("case.note", "workflow.case", "7", {"n": n}) for n in range(2)])
+            assert early.seq is None and early.actor == "user:9"
+            assert AuditRecord.objects.count() == 5  # nothing written yet, the head untouched
+            chain.current_actor.set("user:10")
+            record("case.closed", ("workflow.case", "7"))
+    finally:
+        chain.current_actor.reset(token)
+    written = list(AuditRecord.objects.filter(seq__gt=5).order_by("seq"))
+    assert [(r.action, r.actor) for r in written] == [
+        ("case.opened", "user:9"),
+        ("case.note", "user:9"),
+        ("case.note", "user:9"),
+        ("case.closed", "user:10"),
+    ]
+    assert verify().ok
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), chain.appended_last():
+        record("case.reopened", ("workflow.case", "7"))
+        1 / 0  # noqa: B018
+    assert AuditRecord.objects.count() == 9
+    with pytest.raises(ValueError), chain.appended_last():
+        record("case\x1fopened", ("workflow.case", "7"))  # refused at the call, not at the end
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_block_does_not_keep_other_writers_waiting():
+    """While one transaction holds its appends back, another appends and commits at once; the held
+    ones follow it in the chain."""
+    _needs_postgres()
+    appended_inside, other_done = threading.Event(), threading.Event()
+
+    def writer(i: int) -> float:
+        if i == 0:
+            with transaction.atomic(), chain.appended_last():
+                record("burst.routed", ("workflow.case", "1"))
+                appended_inside.set()
+                assert other_done.wait(30), "the other writer waited for this transaction"
+            return 0.0
+        assert appended_inside.wait(30)
+        record("complaint.filed", ("complaints.complaint", "2"))
+        other_done.set()
+        return 0.0
+
+    in_threads(2, writer)
+    assert list(AuditRecord.objects.order_by("seq").values_list("action", flat=True)) == [
+        "complaint.filed",
+        "burst.routed",
+    ]
+    assert verify().ok
+
+
 def test_the_field_separator_is_refused_in_fields():
     with pytest.raises(ValueError):
         record("case.transition", ("workflow.case", "1\x1f2"))
