@@ -236,7 +236,9 @@ def _detail(complaint: Complaint, user) -> dict:
             }
             for i in officer.timeline(complaint)
         ],
-        "available_actions": ([*actions, "transfer", "reply", "categories", "assign"] if can_work else []),
+        "available_actions": (
+            [*actions, "transfer", "reply", "categories", "place", "assign"] if can_work else []
+        ),
     }
 
 
@@ -327,6 +329,26 @@ def categories(request: HttpRequest, complaint_id: int, payload: CategoriesIn):
         actor=request.user,
         reason=payload.reason,
         intent=payload.intent,
+    )
+    return _after(request, complaint_id)
+
+
+class PlaceIn(Schema):
+    subdistrict: str = Field(max_length=20, description="The 6-digit DOPA code of the right subdistrict")
+    reason: str = Field(max_length=officer.MAX_TEXT)
+
+
+@router.post(
+    "/complaints/{complaint_id}/place",
+    response=ComplaintOut,
+    summary="Correct the place (subdistrict); does not re-route",
+)
+def place(request: HttpRequest, complaint_id: int, payload: PlaceIn):
+    officer.correct_place(
+        officer.complaint_for(request.user, complaint_id),
+        payload.subdistrict,
+        payload.reason,
+        actor=request.user,
     )
     return _after(request, complaint_id)
 

@@ -146,6 +146,8 @@ class Update(models.Model):
         PRELIMINARY = "preliminary", _("Preliminary result")
         FINAL = "final", _("Final result")
         COMPLAINANT = "complainant", _("Message from the complainant")
+        # An officer's correction of the subdistrict: an internal note (never public) for the timeline.
+        PLACE = "place", _("Place corrected")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=12, choices=Kind.choices)

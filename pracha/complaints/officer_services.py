@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pracha.agencies import services as agencies
-from pracha.agencies.models import ContactPoint
+from pracha.agencies.models import ContactPoint, Subdistrict
 from pracha.audit.chain import record, record_read
 from pracha.core.errors import PrachaError, render_message
 from pracha.identity import services as identity
@@ -75,6 +75,8 @@ FIELD_MESSAGES = {
     "same_contact_point": gettext_lazy("The complaint is already held by this unit."),
     "assignee_not_officer": gettext_lazy("This person holds no role in the agency that holds the case."),
     "purpose_required": gettext_lazy("State why you need the contact details (at least a few words)."),
+    "unknown_subdistrict": gettext_lazy("There is no subdistrict with this code. Give its 6-digit code."),
+    "same_subdistrict": gettext_lazy("The complaint is already in this subdistrict."),
     "invalid": gettext_lazy("This value is not valid."),
 }
 
@@ -644,6 +646,51 @@ def correct_categories(
             actor=f"user:{actor.pk}",
         )
     return complaint
+
+
+def correct_place(complaint: Complaint, subdistrict_code: str, reason: str, *, actor: User) -> Complaint:
+    """The officer's subdistrict replaces a wrong one (found from the map pin, or chosen wrongly by the
+    complainant). It does not re-route: the officer transfers the complaint if the unit is wrong too.
+    The correction shows in the timeline as an internal note (the complainant is not told)."""
+    reason = _clean_text(reason, "reason")
+    code = (subdistrict_code or "").strip()
+    try:
+        target = agencies.get_area(code) if code.isdigit() and len(code) == 6 else None
+    except PrachaError:
+        target = None
+    if not isinstance(target, Subdistrict):
+        raise PrachaError("validation_error", fields={"subdistrict": "unknown_subdistrict"})
+    _require_work(complaint, actor)
+    with transaction.atomic():
+        # The row lock orders this against intake's and another officer's writes of the same complaint.
+        locked = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint.pk)
+        before = locked.subdistrict_id
+        if before == target.code and not locked.subdistrict_from_pin:
+            raise PrachaError("validation_error", fields={"subdistrict": "same_subdistrict"})
+        complaint.subdistrict = target
+        complaint.subdistrict_from_pin, complaint.subdistrict_confidence = False, None
+        complaint.save(update_fields=["subdistrict", "subdistrict_from_pin", "subdistrict_confidence"])
+        old = agencies.get_area(before) if before else None
+        Update.objects.create(
+            complaint=complaint,
+            kind=Update.Kind.PLACE,
+            # Place names are proper nouns: kept in Thai, with the codes, whatever the page language.
+            text=f"{_place_label(old) if old else '—'} → {_place_label(target)}\n{reason}",
+            author=actor,
+            public=False,
+            created_at=timezone.now(),
+        )
+        record(
+            "complaints.place_corrected",
+            complaint,
+            {"from": before, "to": target.code, "reason": reason},
+            actor=f"user:{actor.pk}",
+        )
+    return complaint
+
+
+def _place_label(sub: Subdistrict) -> str:
+    return f"{sub.name_th} {sub.district.name_th} {sub.district.province.name_th} ({sub.code})"
 
 
 UPDATE_SUBJECTS = {

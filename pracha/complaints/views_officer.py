@@ -308,6 +308,12 @@ def _do(request: HttpRequest, complaint: Complaint, action: str) -> str:
             intent=post.get("intent", ""),
         )
         return _("The categories were corrected. The correction will help the classifier learn.")
+    if action == "place":
+        officer.correct_place(complaint, post.get("subdistrict", ""), post.get("reason", ""), actor=user)
+        return _(
+            "The place was corrected to %(place)s. If another unit should handle the complaint there, "
+            "send it to that unit."
+        ) % {"place": f"{complaint.subdistrict.name}, {complaint.subdistrict.district.name}"}
     if action == "update":
         officer.post_update(complaint, post.get("kind", ""), post.get("text", ""), actor=user)
         return _("Your message was sent to the complainant.")
@@ -353,6 +359,7 @@ ACTIONS = (
     "accept",
     "transfer",
     "categories",
+    "place",
     "update",
     "ask",
     "resolve",
