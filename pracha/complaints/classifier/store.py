@@ -8,6 +8,7 @@ directories this platform wrote may be loaded: the model file's hash is checked 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -61,6 +62,19 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+# The code a pickled model's behaviour depends on: an artefact built by other code may load and then
+# fail or answer differently, so only artefacts of this code are used.
+_MODEL_CODE = ("dataset.py", "model.py", "text.py", "vocabulary.py")
+
+
+@functools.cache
+def code_digest() -> str:
+    h = hashlib.sha256()
+    for name in _MODEL_CODE:
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()
+
+
 def available(root: Path) -> list[dict]:
     """Metadata of every complete version under `root`, newest first (by created_at)."""
     found = []
@@ -82,7 +96,13 @@ def read(root: Path, version: str | None) -> LoadedModel:
                 f"No complaint classifier model in {root}. Build one with `{BUILD_COMMAND}` "
                 f"(it reads the training data from PRACHA_DATA_DIR or ../shared/data)."
             )
-        version = versions[0]["version"]
+        current = [m for m in versions if m.get("code_sha256") == code_digest()]
+        if not current:
+            raise ModelNotFoundError(
+                f"The complaint classifier models in {root} were built by another version of the model "
+                f"code. Build one with `{BUILD_COMMAND}`."
+            )
+        version = current[0]["version"]
     directory = root / version
     meta_path = directory / METADATA_FILE
     if not meta_path.is_file() or not (directory / MODEL_FILE).is_file():
@@ -92,6 +112,11 @@ def read(root: Path, version: str | None) -> LoadedModel:
             f"Build one with `{BUILD_COMMAND}` or unset PRACHA_COMPLAINT_MODEL_VERSION."
         )
     metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    if metadata.get("code_sha256") != code_digest():
+        raise ModelNotFoundError(
+            f"Complaint classifier model version {version} in {root} was built by another version of the "
+            f"model code. Rebuild it with `{BUILD_COMMAND}` or unset PRACHA_COMPLAINT_MODEL_VERSION."
+        )
     if sha256_of(directory / MODEL_FILE) != metadata.get("model_sha256"):
         raise ModelNotFoundError(
             f"The model file of version {version} in {root} does not match its metadata (damaged or "

@@ -22,7 +22,6 @@ from .vocabulary import CATEGORIES, INTENTS, URGENCIES
 FORMAT = 1
 # The code that shapes a trained model; its hash is part of the version (urgency rules are not: they
 # run at prediction time, beside the artefact).
-_MODEL_CODE = ("dataset.py", "model.py", "text.py", "vocabulary.py")
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,6 @@ def _libraries() -> dict[str, str]:
     for name in ("scikit-learn", "pythainlp", "numpy", "scipy", "joblib"):
         libs[name] = dist_version(name)
     return libs
-
-
-def _code_digest() -> str:
-    h = hashlib.sha256()
-    for name in _MODEL_CODE:
-        h.update((Path(__file__).parent / name).read_bytes())
-    return h.hexdigest()
 
 
 def train(
@@ -72,7 +64,7 @@ def train(
                 "data": ds.digest(),
                 "params": params.as_dict(),
                 "format": FORMAT,
-                "code": _code_digest(),
+                "code": store.code_digest(),
                 "libraries": _libraries(),
             },
             sort_keys=True,
@@ -93,7 +85,7 @@ def train(
             "version": version,
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
             "format": FORMAT,
-            "code_sha256": _code_digest(),
+            "code_sha256": store.code_digest(),
             "data_files": ds.files,
             "unknown_types": ds.unknown_types,
             "examples": {

@@ -174,6 +174,25 @@ def test_a_damaged_model_file_is_refused(tmp_path, base_model):
         load_model(base_model.version, model_dir=tmp_path)
 
 
+def test_a_model_built_by_other_model_code_is_not_used(tmp_path, base_model):
+    """An artefact of an earlier version of the model code may load and then fail or answer
+    differently: the loader skips it, and says to rebuild when no artefact of this code is left."""
+    import json
+
+    copy = tmp_path / "complaints" / base_model.version
+    copy.mkdir(parents=True)
+    for f in base_model.path.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    assert load_model(model_dir=tmp_path).metadata["version"] == base_model.version
+    clear_cache()
+    meta = copy / "metadata.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "code_sha256": "0" * 64}), encoding="utf-8")
+    with pytest.raises(ModelNotFoundError, match="another version of the model code"):
+        load_model(model_dir=tmp_path)
+    with pytest.raises(ModelNotFoundError, match="another version of the model code"):
+        load_model(base_model.version, model_dir=tmp_path)
+
+
 # --- Predictions --------------------------------------------------------------------------------------
 
 
