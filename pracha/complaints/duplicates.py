@@ -81,23 +81,9 @@ def words_of(complaint: Complaint) -> str:
 
 def text_similarities(text: str, others: list[str]) -> list[float]:
     """Cosine similarity of `text` to each of `others` in one TF-IDF space."""
-    return word_similarities(" ".join(words(text)), [" ".join(words(o)) for o in others])
-
-
-def word_similarities(text_words: str, others: list[str]) -> list[float]:
-    """`text_similarities` of texts already segmented by `words` (space-separated), so that comparing
-    a complaint with hundreds of open ones costs no segmentation."""
-    if not others or not text_words.strip():
-        return [0.0] * len(others)
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import cosine_similarity
-
-    vectorizer = TfidfVectorizer(analyzer=str.split, sublinear_tf=True)
-    try:
-        matrix = vectorizer.fit_transform([text_words, *others])
-    except ValueError:  # every text was empty after tokenising
-        return [0.0] * len(others)
-    return [float(s) for s in cosine_similarity(matrix[0], matrix[1:]).ravel()]
+    texts = [text, *others]
+    cosines = _similarity_space({i: " ".join(words(t)) for i, t in enumerate(texts)})
+    return cosines(0, list(range(1, len(texts))))
 
 
 @dataclass
