@@ -242,7 +242,9 @@ def test_officer_reviews_side_by_side_sends_back_and_approves(page, citizen, dit
     form.get_by_role("button").click()
     expect(page.get_by_test_id("app-state")).to_have_text("รอผู้ยื่นแก้ไขหรือส่งเอกสารเพิ่มเติม")
 
-    # The applicant corrects (through the same services the wizard uses) and sends it again.
+    # The applicant corrects (through the same services the wizard uses) and sends it again. First the
+    # page's document previews finish loading: on SQLite the live server shares this thread's connection.
+    page.wait_for_load_state("networkidle")
     app.refresh_from_db()
     services.add_upload(
         app, "premises_right", SimpleUploadedFile("lease2.pdf", pdf_bytes("signed")), actor=citizen
@@ -252,6 +254,7 @@ def test_officer_reviews_side_by_side_sends_back_and_approves(page, citizen, dit
     page.reload()
     page.get_by_test_id("action-accept").get_by_role("button").click()
     expect(page.get_by_test_id("app-state")).to_have_text("พิจารณาคำขอ")
+    page.wait_for_load_state("networkidle")
     services.act(app, "recommend", dit_officers["case"])
     page.context.clear_cookies()
     sign_in(page, "supervisor.dit")
