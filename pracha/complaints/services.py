@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from pracha.agencies import services as agencies
 from pracha.agencies.models import ContactPoint, Subdistrict
 from pracha.audit.chain import Entry, append_many, appended_last, object_ref, record
+from pracha.core.bulk import update_rows
 from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError
 from pracha.core.masking import mask_text
@@ -667,7 +668,7 @@ def _open_cases(complaints: list[Complaint], decisions: list[routing.Decision]) 
                 },
             )
         )
-    Complaint.objects.bulk_update(complaints, _ROUTED_FIELDS)
+    update_rows(complaints, _ROUTED_FIELDS)
     append_many(entries)
     messages = []
     for complaint, case in zip(complaints, cases, strict=True):
