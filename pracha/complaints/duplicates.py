@@ -11,6 +11,7 @@ PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY). Each candidate gets a score in 0..1
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from pracha.audit.chain import Entry, append_many, object_ref
 
@@ -62,16 +64,14 @@ def _stopwords() -> frozenset[str]:
 
 def words(text: str) -> list[str]:
     """Thai (and any other) words by pythainlp's newmm, without stop words and punctuation. Word
-    order is left out: people tell the same problem in different orders."""
-    from pythainlp.tokenize import word_tokenize
+    order is left out: people tell the same problem in different orders. The words are the
+    classifier's (its prepared text: masked, normalised, lower-case), so routing segments a
+    complaint once for both."""
+    from .classifier.text import prepare
+    from .classifier.text import words as segmented
 
     stop = _stopwords()
-    tokens = [
-        t.lower()
-        for t in word_tokenize(text or "", engine="newmm", keep_whitespace=False)
-        if t.strip() and any(ch.isalnum() for ch in t) and t not in stop
-    ]
-    return tokens
+    return [t for t in segmented(prepare(text)) if t not in stop and any(ch.isalnum() for ch in t)]
 
 
 def words_of(complaint: Complaint) -> str:
@@ -139,7 +139,10 @@ def find_candidates_many(complaints: list[Complaint], limit: int = 5) -> list[li
     """`find_candidates` of each complaint of a burst. Their texts are compared in one TF-IDF space
     made of every text involved, so each open complaint's words are weighed once per burst, not once
     per new complaint that might repeat it."""
-    gathered = [_gather(complaint) for complaint in complaints]
+    pools = _text_pools(complaints)
+    gathered = [
+        (found, {**pool, **near}) for (found, near), pool in zip(map(_gather, complaints), pools, strict=True)
+    ]
     words_by_pk: dict[int, str] = {}
     for complaint, (_found, others) in zip(complaints, gathered, strict=True):
         words_by_pk.update(others)
@@ -221,20 +224,69 @@ def _gather(complaint: Complaint) -> tuple[dict[int, Candidate], dict[int, str]]
             else:
                 found[other.pk] = Candidate(other, 0.0, reasons=["same_subdistrict"])
 
-    # Very similar text, among recent open complaints of the same agency or district.
-    text_pool = pool
-    if complaint.agency_id or complaint.subdistrict_id:
-        where = Q()
-        if complaint.agency_id:
-            where |= Q(agency_id=complaint.agency_id)
-        if complaint.subdistrict_id:
-            where |= Q(subdistrict__district_id=complaint.subdistrict.district_id)
-        text_pool = pool.filter(where)
-    # Only the words are read for the comparison; a complaint is loaded only if its text is similar.
-    others = dict(text_pool.order_by("-received_at").values_list("pk", "text_words")[: text_pool_size()])
-    for c in found.values():
-        others[c.complaint.pk] = c.complaint.text_words
-    return found, others
+    return found, {c.complaint.pk: c.complaint.text_words for c in found.values()}
+
+
+def _text_pools(complaints: list[Complaint]) -> list[dict[int, str]]:
+    """For each complaint, the words (by id) of the open complaints its text is compared with: the
+    newest `text_pool_size()` received within `days` of it in its agency or its district (in all
+    open complaints when it has neither). One query for the whole burst: each agency's and each
+    district's newest are ranked by the database, then every complaint takes its own from them."""
+    span, size = dt.timedelta(days=days_limit()), text_pool_size()
+    agencies = {c.agency_id for c in complaints if c.agency_id}
+    districts = {c.subdistrict.district_id for c in complaints if c.subdistrict_id}
+    anywhere = any(not (c.agency_id or c.subdistrict_id) for c in complaints)
+    moments = [c.received_at for c in complaints]
+    pool = Complaint.objects.filter(
+        case__isnull=False,
+        case__closed_at__isnull=True,
+        duplicate_of__isnull=True,
+        received_at__gte=min(moments) - span,
+        received_at__lte=max(moments) + span,
+    )
+    if not anywhere:
+        pool = pool.filter(Q(agency_id__in=agencies) | Q(subdistrict__district_id__in=districts))
+    newest = [F("received_at").desc(), F("pk").desc()]
+    ranks = {
+        "in_agency": Window(RowNumber(), partition_by=F("agency_id"), order_by=newest),
+        "in_district": Window(RowNumber(), partition_by=F("district"), order_by=newest),
+    }
+    if anywhere:
+        ranks["overall"] = Window(RowNumber(), order_by=newest)
+    kept = size + 1  # each complaint is in its own agency's and district's ranks
+    wanted = Q()
+    for rank in ranks:
+        wanted |= Q(**{f"{rank}__lte": kept})
+    ranked = pool.annotate(district=F("subdistrict__district_id"), **ranks).filter(wanted)
+    fields = ("received_at", "pk", "agency_id", "district", "in_agency", "in_district", "text_words")
+    rows = sorted(ranked.values_list(*fields), reverse=True)
+    by_agency: dict[int, list[tuple]] = {}
+    by_district: dict[int, list[tuple]] = {}
+    for row in rows:
+        if row[4] <= kept:
+            by_agency.setdefault(row[2], []).append(row)
+        if row[5] <= kept:
+            by_district.setdefault(row[3], []).append(row)
+    pools = []
+    for complaint in complaints:
+        if complaint.agency_id or complaint.subdistrict_id:
+            lists = [by_agency.get(complaint.agency_id, []), by_district.get(_district_of(complaint), [])]
+            candidates = heapq.merge(*lists, reverse=True)
+        else:
+            candidates = iter(rows)
+        lo, hi = complaint.received_at - span, complaint.received_at + span
+        mine: dict[int, str] = {}
+        for row in candidates:
+            if len(mine) == size:
+                break
+            if lo <= row[0] <= hi and row[1] != complaint.pk:
+                mine[row[1]] = row[6]
+        pools.append(mine)
+    return pools
+
+
+def _district_of(complaint: Complaint) -> int | None:
+    return complaint.subdistrict.district_id if complaint.subdistrict_id else None
 
 
 def _rank(

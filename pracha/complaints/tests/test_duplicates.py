@@ -7,6 +7,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from pracha.agencies.models import ContactPoint
 from pracha.audit.models import AuditRecord
 from pracha.complaints import duplicates
 from pracha.complaints import officer_services as officer
@@ -127,3 +128,39 @@ def test_flags_are_stored_audited_and_shown_within_scope(world):
     assert [f.candidate for f in duplicates.flags_of(new, visible)] == [mine]
     officer.dismiss_duplicate(new, mine.pk, actor=world.officer)
     assert list(duplicates.flags_of(new, visible)) == []
+
+
+DRAIN = "ฝาท่อระบายน้ำหน้าโรงเรียนวัดลาดพร้าวหายไป รถจักรยานยนต์ตกหลุม"
+
+
+def test_each_complaint_of_a_burst_is_compared_with_its_own_pool(world):
+    """One query serves a burst; each complaint still compares its text only with open complaints of
+    its agency or its district, received within the days limit of it."""
+    now = timezone.now()
+    mea = ContactPoint.objects.get(code="MEA/main")
+    other_works = ContactPoint.objects.get(code="BMA.1001/works")
+    in_agency = make_complaint(DRAIN + " แถวซอย", world.works, categories=[])
+    in_district = make_complaint(DRAIN + " ตรงป้าย", other_works, subdistrict=world.sub_a, categories=[])
+    long_ago = make_complaint(
+        DRAIN + " นานแล้ว", world.works, categories=[], received_at=now - dt.timedelta(days=31)
+    )
+
+    same_agency = make_complaint(DRAIN + " อีก", world.cleanliness, categories=[])
+    same_district = make_complaint(DRAIN + " อีกครั้ง", mea, subdistrict=world.sub_b, categories=[])
+    by_post = make_complaint(
+        DRAIN + " จดหมาย", world.works, categories=[], received_at=now - dt.timedelta(days=30)
+    )
+
+    found = duplicates.find_candidates_many([same_agency, same_district, by_post])
+    assert [{c.complaint for c in cs} for cs in found] == [{in_agency}, {in_district}, {long_ago}]
+
+
+def test_only_the_newest_of_the_pool_are_compared(world, settings):
+    settings.PRACHA_COMPLAINT_DUPLICATE_TEXT_POOL = 2
+    now = timezone.now()
+    older, newer, newest = (
+        make_complaint(DRAIN + f" ครั้งที่ {hours}", world.works, received_at=now - dt.timedelta(hours=hours))
+        for hours in (3, 2, 1)
+    )
+    new = make_complaint(DRAIN, world.cleanliness, categories=[])
+    assert {c.complaint for c in duplicates.find_candidates(new)} == {newer, newest}
