@@ -21,7 +21,7 @@ def new_tracking_code(length: int = 10) -> str:
     # One draw from the system's generator, written in base 31 (ten draws cost a tenth of intake's CPU).
     number, base = secrets.randbelow(len(TRACKING_ALPHABET) ** length), len(TRACKING_ALPHABET)
     digits = []
-    for _ in range(length):
+    for _position in range(length):
         number, digit = divmod(number, base)
         digits.append(TRACKING_ALPHABET[digit])
     return "".join(digits)
