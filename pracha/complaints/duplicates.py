@@ -212,9 +212,11 @@ def _gather(complaint: Complaint) -> tuple[dict[int, Candidate], dict[int, str]]
             near_pool = pool.filter(box)
         else:
             near_pool = pool.filter(subdistrict_id=complaint.subdistrict_id)
-        for other in near_pool.only(*_NEAR_FIELDS)[: text_pool_size()]:
-            if not codes & _codes(other):
+        # Rows as tuples: only those of the same category become complaints (most are not).
+        for row in near_pool.values_list(*_NEAR_FIELDS)[: text_pool_size()]:
+            if not codes & {str(c[0]) for c in row[1] or [] if c}:
                 continue
+            other = Complaint(**dict(zip(_NEAR_FIELDS, row, strict=True)))
             there = _coords(other)
             if here and there:
                 distance = haversine_m(*here, *there)

@@ -427,7 +427,8 @@ def decide(
             continue
         if subdistrict is not None and not rule.fits_place(subdistrict):
             continue
-        key = (rule.id, subdistrict.code if subdistrict is not None else "")
+        # Keyed by target, not rule: rules that send to the same kind of unit share the look-up.
+        key = (rule.target, subdistrict.code if subdistrict is not None and rule.target.needs_place else "")
         if key not in units:
             try:
                 units[key] = _resolve(rule.target, subdistrict)
