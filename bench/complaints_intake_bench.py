@@ -253,7 +253,9 @@ def wait_routed(ids: range, timeout: float) -> None:
             return
         if time.monotonic() > deadline:
             raise SystemExit(f"{left} complaints still unrouted after {timeout:.0f} s")
-        time.sleep(0.05)
+        # The end is read from the cases' opened_at, so polling slowly costs no precision and keeps
+        # this count out of the PostgreSQL CPU measured per complaint.
+        time.sleep(0.25)
 
 
 def routed_figures(ids: range, since: float) -> dict:
