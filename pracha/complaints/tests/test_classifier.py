@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from scipy import sparse
+from sklearn.svm import LinearSVC
 
 from pracha.complaints.classifier import (
     CATEGORIES,
@@ -31,6 +32,7 @@ from pracha.complaints.classifier import (
 )
 from pracha.complaints.classifier import dataset as D
 from pracha.complaints.classifier import text as T
+from pracha.complaints.classifier.model import Params, _fit_margin
 from pracha.complaints.classifier.store import MODEL_FILE, available, models_root
 from pracha.complaints.classifier.vocabulary import traffy_list_of
 from pracha.complaints.management.commands.train_complaint_model import Command
@@ -343,6 +345,25 @@ def test_categories_mix_the_lists_by_how_likely_each_list_is(base):
     assert np.all(mixed >= per_list.min(axis=0) - 1e-6) and np.all(mixed <= per_list.max(axis=0) + 1e-6)
     light = model.codes.index("streetlight")
     assert per_list[model.type_lists.index("older"), light] > per_list[model.type_lists.index("newer"), light]
+
+
+def test_nb_svm_ratios_fold_into_plain_weights():
+    """One product with the returned weights scores as the SVM trained on ratio-scaled features
+    (decision 0511); the columns after `n_scaled` (type-list marks) are not scaled."""
+    x = sparse.random(300, 40, density=0.15, format="csr", random_state=1, dtype=np.float32)
+    y = (x[:, 0].toarray().ravel() + x[:, 1].toarray().ravel() > 0).astype(np.int8)
+    p = Params()
+    weights, bias = _fit_margin(x, y, np.ones(300), 38, p)
+    docs_in = np.bincount(x[y == 1].indices, minlength=40) + p.nb_alpha
+    docs_out = np.bincount(x[y == 0].indices, minlength=40) + p.nb_alpha
+    r = np.log((docs_in / docs_in.sum()) / (docs_out / docs_out.sum()))
+    r = np.sign(r) * np.abs(r) ** p.nb_power
+    r[38:] = 1.0
+    svm = LinearSVC(C=p.category_c, random_state=0).fit(x @ sparse.diags(r), y)
+    expected = svm.decision_function(x @ sparse.diags(r)) * p.category_scale
+    assert np.allclose(x @ weights + bias, expected, atol=1e-4)
+    # The words of the category's texts carry it: both are among the three largest weights.
+    assert set(np.argsort(-weights)[:3]) >= {0, 1}
 
 
 # --- Vocabulary and command ---------------------------------------------------------------------------
