@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -88,11 +89,21 @@ def text_similarities(text: str, others: list[str]) -> list[float]:
 
 @dataclass
 class Candidate:
-    complaint: Complaint
+    """An open complaint this one may repeat. `fields` are what the check read of it; the complaint
+    itself is built only when asked for (a check reads many nearby rows and keeps a few)."""
+
+    fields: dict[str, Any]
     score: float
     distance_m: float | None = None
     text_similarity: float | None = None
     reasons: list[str] = field(default_factory=list)
+    built: Complaint | None = field(default=None, repr=False)
+
+    @property
+    def complaint(self) -> Complaint:
+        if self.built is None:
+            self.built = Complaint(**self.fields)
+        return self.built
 
 
 # What finding candidates reads of an open complaint (not its text, routing reason or contact).
@@ -212,39 +223,57 @@ def _gather(complaint: Complaint) -> tuple[dict[int, Candidate], dict[int, str]]
             near_pool = pool.filter(box)
         else:
             near_pool = pool.filter(subdistrict_id=complaint.subdistrict_id)
-        # Rows as tuples: only those of the same category become complaints (most are not).
+        # Rows as tuples: only those of the same category become candidates.
         for row in near_pool.values_list(*_NEAR_FIELDS)[: text_pool_size()]:
             if not codes & {str(c[0]) for c in row[1] or [] if c}:
                 continue
-            other = Complaint(**dict(zip(_NEAR_FIELDS, row, strict=True)))
-            there = _coords(other)
+            other = dict(zip(_NEAR_FIELDS, row, strict=True))
+            there = None if row[2] is None or row[3] is None else (float(row[2]), float(row[3]))
             if here and there:
                 distance = haversine_m(*here, *there)
                 if distance > limit_m:
                     continue
-                found[other.pk] = Candidate(other, 0.0, round(distance, 1), reasons=["near"])
+                found[row[0]] = Candidate(other, 0.0, round(distance, 1), reasons=["near"])
             else:
-                found[other.pk] = Candidate(other, 0.0, reasons=["same_subdistrict"])
+                found[row[0]] = Candidate(other, 0.0, reasons=["same_subdistrict"])
 
-    return found, {c.complaint.pk: c.complaint.text_words for c in found.values()}
+    return found, {pk: c.fields["text_words"] for pk, c in found.items()}
+
+
+# Complaints of a burst received within this of each other share one window of days (a letter keyed
+# in late gets its own): a pool may reach this far past a complaint's own days limit.
+_SHARED_WINDOW = dt.timedelta(hours=1)
 
 
 def _text_pools(complaints: list[Complaint]) -> list[dict[int, str]]:
     """For each complaint, the words (by id) of the open complaints its text is compared with: the
     newest `text_pool_size()` received within `days` of it in its agency or its district (in all
-    open complaints when it has neither). One query for the whole burst: each agency's and each
-    district's newest are ranked by the database, then every complaint takes its own from them."""
+    open complaints when it has neither). One query for each group of complaints received within an
+    hour of each other (a live burst is one group): the database ranks each agency's and each
+    district's newest, then every complaint takes its own from them."""
+    pools: dict[int, dict[int, str]] = {}
+    group: list[Complaint] = []
+    for complaint in sorted(complaints, key=lambda c: c.received_at):
+        if group and complaint.received_at - group[0].received_at > _SHARED_WINDOW:
+            pools.update(_pools_of_group(group))
+            group = []
+        group.append(complaint)
+    pools.update(_pools_of_group(group))
+    return [pools[id(c)] for c in complaints]
+
+
+def _pools_of_group(complaints: list[Complaint]) -> dict[int, dict[int, str]]:
+    """`_text_pools` of complaints received within an hour, by `id()` of each complaint."""
     span, size = dt.timedelta(days=days_limit()), text_pool_size()
     agencies = {c.agency_id for c in complaints if c.agency_id}
-    districts = {c.subdistrict.district_id for c in complaints if c.subdistrict_id}
+    districts = {_district_of(c) for c in complaints if c.subdistrict_id}
     anywhere = any(not (c.agency_id or c.subdistrict_id) for c in complaints)
-    moments = [c.received_at for c in complaints]
     pool = Complaint.objects.filter(
         case__isnull=False,
         case__closed_at__isnull=True,
         duplicate_of__isnull=True,
-        received_at__gte=min(moments) - span,
-        received_at__lte=max(moments) + span,
+        received_at__gte=complaints[0].received_at - span,
+        received_at__lte=complaints[-1].received_at + span,
     )
     if not anywhere:
         pool = pool.filter(Q(agency_id__in=agencies) | Q(subdistrict__district_id__in=districts))
@@ -259,9 +288,14 @@ def _text_pools(complaints: list[Complaint]) -> list[dict[int, str]]:
     wanted = Q()
     for rank in ranks:
         wanted |= Q(**{f"{rank}__lte": kept})
-    ranked = pool.annotate(district=F("subdistrict__district_id"), **ranks).filter(wanted)
-    fields = ("received_at", "pk", "agency_id", "district", "in_agency", "in_district", "text_words")
-    rows = sorted(ranked.values_list(*fields), reverse=True)
+    ranked = pool.annotate(district=F("subdistrict__district_id"), **ranks).filter(wanted).order_by(*newest)
+    # Rows newest first; a row's position is its recency, so no timestamp needs reading.
+    rows = [
+        (position, *row)
+        for position, row in enumerate(
+            ranked.values_list("pk", "agency_id", "district", "in_agency", "in_district", "text_words")
+        )
+    ]
     by_agency: dict[int, list[tuple]] = {}
     by_district: dict[int, list[tuple]] = {}
     for row in rows:
@@ -269,21 +303,21 @@ def _text_pools(complaints: list[Complaint]) -> list[dict[int, str]]:
             by_agency.setdefault(row[2], []).append(row)
         if row[5] <= kept:
             by_district.setdefault(row[3], []).append(row)
-    pools = []
+    pools = {}
     for complaint in complaints:
         if complaint.agency_id or complaint.subdistrict_id:
             lists = [by_agency.get(complaint.agency_id, []), by_district.get(_district_of(complaint), [])]
-            candidates = heapq.merge(*lists, reverse=True)
+            candidates = heapq.merge(*lists)
         else:
             candidates = iter(rows)
-        lo, hi = complaint.received_at - span, complaint.received_at + span
         mine: dict[int, str] = {}
+        own = complaint.pk
         for row in candidates:
             if len(mine) == size:
                 break
-            if lo <= row[0] <= hi and row[1] != complaint.pk:
+            if row[1] != own:
                 mine[row[1]] = row[6]
-        pools.append(mine)
+        pools[id(complaint)] = mine
     return pools
 
 
@@ -300,7 +334,8 @@ def _rank(
         if candidate is None and similarity < threshold:
             continue
         if candidate is None:
-            candidate = found[pk] = Candidate(loaded[pk], 0.0)
+            other = loaded[pk]
+            candidate = found[pk] = Candidate({"pk": pk, "received_at": other.received_at}, 0.0, built=other)
         candidate.text_similarity = round(similarity, 4)
         if similarity >= threshold:
             candidate.reasons.append("similar_text")
@@ -312,7 +347,7 @@ def _rank(
         else:
             closeness = 0.5  # same subdistrict: somewhere within it
         candidate.score = _score(near, closeness, candidate.text_similarity or 0.0)
-    ranked = sorted(found.values(), key=lambda c: (-c.score, c.complaint.received_at, c.complaint.pk))
+    ranked = sorted(found.values(), key=lambda c: (-c.score, c.fields["received_at"], c.fields["pk"]))
     return ranked[:limit]
 
 
