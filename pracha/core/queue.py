@@ -34,7 +34,9 @@ JobHandler = Callable[[dict], object]
 # Called after a failed attempt has been rolled back: (payload, error, gave_up). Lets a handler keep a
 # record of the failure (which its own rolled-back transaction could not) and react when the job dies.
 FailureHook = Callable[[dict, Exception, bool], object]
-BatchHandler = Callable[[list[dict]], object]
+# A batch handler may return {position: error} for payloads that failed on their own: the others
+# are done, and those are retried (or given up) one by one as a failed job would be.
+BatchHandler = Callable[[list[dict]], "dict[int, Exception] | None"]
 _handlers: dict[str, JobHandler] = {}
 _failure_hooks: dict[str, FailureHook] = {}
 _batch_handlers: dict[str, BatchHandler] = {}
@@ -65,7 +67,9 @@ def batch(kind: str) -> Callable[[BatchHandler], BatchHandler]:
     """Also let the worker run the claimed jobs of `kind` together: `handler(payloads)` in one
     transaction, when many are due at once (e.g. routing a burst of complaints). The single-job handler
     stays the fallback: if the batch fails, each job runs alone, so one bad job cannot hold up the
-    others and each keeps its own attempts and errors."""
+    others and each keeps its own attempts and errors. A handler whose items can fail on their own
+    after others have had effects outside the database (a message sent) returns {position: error}
+    for them instead of raising: the rest are done, those are retried alone."""
 
     def register(func: BatchHandler) -> BatchHandler:
         _batch_handlers[kind] = func
@@ -159,26 +163,31 @@ def run_job(j: Job) -> bool:
             # Done commits with the handler's own writes: a crash in between cannot run it twice.
             _settle(j, status=Job.Status.DONE, finished_at=timezone.now(), locked_until=None)
     except Exception as exc:
-        log.warning("job %s failed (attempt %s): %s", j, j.attempts, exc)
-        error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
-        if j.attempts >= j.max_attempts:
-            settled = _settle(
-                j, status=Job.Status.DEAD, finished_at=timezone.now(), locked_until=None, last_error=error
-            )
-        else:
-            retry_at = timezone.now() + backoff(j.attempts)
-            settled = _settle(
-                j, status=Job.Status.QUEUED, run_after=retry_at, locked_until=None, last_error=error
-            )
-        hook = _failure_hooks.get(j.kind)
-        if hook is not None and settled:  # a job taken over is the new owner's to report
-            try:
-                with transaction.atomic():
-                    hook(j.payload, exc, j.status == Job.Status.DEAD)
-            except Exception:
-                log.exception("failure hook of job %s failed", j)
+        _failed(j, exc)
         return False
     return True
+
+
+def _failed(j: Job, exc: Exception) -> None:
+    """A failed attempt: retry after a backoff, or give up after max_attempts; then the kind's hook."""
+    log.warning("job %s failed (attempt %s): %s", j, j.attempts, exc)
+    error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    if j.attempts >= j.max_attempts:
+        settled = _settle(
+            j, status=Job.Status.DEAD, finished_at=timezone.now(), locked_until=None, last_error=error
+        )
+    else:
+        retry_at = timezone.now() + backoff(j.attempts)
+        settled = _settle(
+            j, status=Job.Status.QUEUED, run_after=retry_at, locked_until=None, last_error=error
+        )
+    hook = _failure_hooks.get(j.kind)
+    if hook is not None and settled:  # a job taken over is the new owner's to report
+        try:
+            with transaction.atomic():
+                hook(j.payload, exc, j.status == Job.Status.DEAD)
+        except Exception:
+            log.exception("failure hook of job %s failed", j)
 
 
 def claim_batch(me: str | None = None, batch_size: int = 50) -> list[Job]:
@@ -201,24 +210,29 @@ def run_jobs(jobs: list[Job]) -> int:
     done = 0
     for kind, group in by_kind.items():
         handler = _batch_handlers.get(kind)
-        if handler is not None and len(group) > 1 and _run_batch(handler, group):
-            done += len(group)
+        succeeded = _run_batch(handler, group) if handler is not None and len(group) > 1 else None
+        if succeeded is not None:
+            done += succeeded
             continue
         done += sum(run_job(j) for j in group)
     return done
 
 
-def _run_batch(handler: BatchHandler, group: list[Job]) -> bool:
+def _run_batch(handler: BatchHandler, group: list[Job]) -> int | None:
+    """Run a batch; the number of its jobs that succeeded, or None when the whole batch failed (its
+    jobs are then to run one by one)."""
     try:
         with transaction.atomic():
-            handler([j.payload for j in group])
-            _settle_done(group)
+            failed = handler([j.payload for j in group]) or {}
+            _settle_done([j for i, j in enumerate(group) if i not in failed])
     except Exception as exc:
         log.warning("batch of %s %s jobs failed, running them one by one: %s", len(group), group[0].kind, exc)
         for j in group:
             j.status = Job.Status.RUNNING  # the commit may have failed after _settle_done set them
-        return False
-    return True
+        return None
+    for i, error in sorted(failed.items()):
+        _failed(group[i], error)
+    return len(group) - len(failed)
 
 
 def _settle_done(group: list[Job]) -> None:

@@ -281,6 +281,32 @@ def test_a_failing_batch_falls_back_to_one_job_at_a_time(handlers, clock):
     assert Job.objects.filter(status="done").count() == 2
 
 
+def test_a_batch_reports_the_items_that_failed_on_their_own_and_only_those_are_retried(handlers, clock):
+    """An item whose effect cannot be rolled back (a message sent) must not be run again because
+    another item of its batch failed: the batch reports the failed ones, the rest are done."""
+    hooked = []
+    queue._failure_hooks["tests.write"] = lambda payload, error, dead: hooked.append((payload["n"], dead))
+
+    @queue.batch("tests.write")
+    def write_many(payloads: list[dict]) -> dict[int, Exception]:
+        failed = {}
+        for i, p in enumerate(payloads):
+            if p["n"] == 1:
+                failed[i] = Boom("gateway busy")
+            else:
+                queue._handlers["tests.write"](p)
+        return failed
+
+    for n in range(3):
+        queue.enqueue("tests.write", {"n": n})
+    assert queue.run_jobs(queue.claim_batch()) == 2  # succeeded
+    assert [ran(n) for n in range(3)] == [True, False, True]
+    retried = Job.objects.get(payload={"n": 1})
+    assert retried.status == "queued" and retried.attempts == 1 and "gateway busy" in retried.last_error
+    assert retried.run_after > clock.now and hooked == [(1, False)]
+    assert Job.objects.filter(status="done").count() == 2
+
+
 # --- periodic tasks ---------------------------------------------------------------------------------
 
 
