@@ -33,7 +33,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from pracha.audit.chain import record
+from pracha.audit.chain import Entry, append_many, object_ref, record
+from pracha.core.bulk import update_rows
 from pracha.core.masking import mask_text
 from pracha.core.thai_id import is_valid_phone, normalize_phone
 
@@ -315,50 +316,89 @@ def deliver_notification(notification_id: int) -> Notification | None:
 
     Raises RetryableDeliveryError (or a configuration error) so that the job queue tries again.
     """
+    notes, failed = deliver_notifications([notification_id])
+    if failed:
+        raise failed[0]
+    return notes[0]
+
+
+_OUTCOME_FIELDS = ["status", "sent_at", "attempts", "last_error", "provider_ref", "adapter"]
+
+
+def deliver_notifications(
+    notification_ids: list[int],
+) -> tuple[list[Notification | None], dict[int, Exception]]:
+    """Send a burst of queued messages in one transaction: one lock of their rows, one write of the
+    outcomes, one audit append. Returns each message (None if it no longer exists) and, by position,
+    the errors of those whose attempt failed for a reason worth retrying: they stay pending, and the
+    others' outcome stands, so that a message already sent is never sent again because another
+    failed."""
+    failed: dict[int, Exception] = {}
     with transaction.atomic():
-        # The row lock makes a second worker wait, then see `sent` and skip the message.
-        note = Notification.objects.select_for_update().filter(pk=notification_id).first()
-        if note is None:
-            log.warning("notification %s no longer exists; nothing to deliver", notification_id)
-            return None
-        if note.status != Notification.Status.PENDING:
-            log.info("notification %s is already %s; not sending it again", note.pk, note.status)
-            return note
-        adapter = adapter_for(note.channel)
-        note.adapter = adapter.name
-        try:
-            receipt = adapter.deliver(note)
-        except PermanentDeliveryError as exc:
-            note.status, note.attempts, note.last_error = (
-                Notification.Status.FAILED,
-                note.attempts + 1,
-                describe(exc),
+        # The row locks make a second worker wait, then see `sent` and skip the message.
+        locked = Notification.objects.select_for_update().filter(pk__in=notification_ids)
+        by_pk = {note.pk: note for note in locked}
+        adapters: dict[str, Adapter] = {}
+        changed: list[Notification] = []
+        entries: list[Entry] = []
+        for position, notification_id in enumerate(notification_ids):
+            note = by_pk.get(notification_id)
+            if note is None:
+                log.warning("notification %s no longer exists; nothing to deliver", notification_id)
+                continue
+            if note.status != Notification.Status.PENDING:
+                log.info("notification %s is already %s; not sending it again", note.pk, note.status)
+                continue
+            try:
+                if note.channel not in adapters:
+                    adapters[note.channel] = adapter_for(note.channel)
+                adapter = adapters[note.channel]
+                receipt = adapter.deliver(note)
+            except PermanentDeliveryError as exc:
+                note.status, note.attempts, note.last_error = (
+                    Notification.Status.FAILED,
+                    note.attempts + 1,
+                    describe(exc),
+                )
+                note.adapter = adapter.name
+                changed.append(note)
+                entries.append(
+                    Entry(
+                        "notify.failed",
+                        *object_ref(note),
+                        {"channel": note.channel, "adapter": adapter.name, "permanent": True},
+                    )
+                )
+                log.warning(
+                    "notification %s to %s failed for good: %s",
+                    note.pk,
+                    mask_recipient(note.channel, note.recipient),
+                    note.last_error,
+                )
+                continue
+            except Exception as exc:  # retried by the queue; recorded by its failure hook
+                failed[position] = exc
+                continue
+            note.status, note.sent_at, note.adapter = Notification.Status.SENT, timezone.now(), adapter.name
+            note.attempts, note.last_error, note.provider_ref = note.attempts + 1, "", receipt.provider_ref
+            changed.append(note)
+            entries.append(
+                Entry(
+                    "notify.sent",
+                    *object_ref(note),
+                    {"channel": note.channel, "adapter": adapter.name, "attempts": note.attempts},
+                )
             )
-            note.save(update_fields=["status", "attempts", "last_error", "adapter"])
-            record(
-                "notify.failed", note, {"channel": note.channel, "adapter": adapter.name, "permanent": True}
-            )
-            log.warning(
-                "notification %s to %s failed for good: %s",
+            log.info(
+                "notification %s sent by %s/%s to %s",
                 note.pk,
+                note.channel,
+                adapter.name,
                 mask_recipient(note.channel, note.recipient),
-                note.last_error,
             )
-            return note
-        note.status, note.sent_at = Notification.Status.SENT, timezone.now()
-        note.attempts, note.last_error, note.provider_ref = note.attempts + 1, "", receipt.provider_ref
-        note.save(update_fields=["status", "sent_at", "attempts", "last_error", "provider_ref", "adapter"])
-        record(
-            "notify.sent", note, {"channel": note.channel, "adapter": adapter.name, "attempts": note.attempts}
-        )
-        log.info(
-            "notification %s sent by %s/%s to %s",
-            note.pk,
-            note.channel,
-            adapter.name,
-            mask_recipient(note.channel, note.recipient),
-        )
-        return note
+        update_rows(changed, _OUTCOME_FIELDS)
+        append_many(entries)
+    return [by_pk.get(notification_id) for notification_id in notification_ids], failed
 
 
 def record_failed_attempt(notification_id: int, error: Exception, gave_up: bool) -> None:

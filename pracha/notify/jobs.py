@@ -1,6 +1,6 @@
 """Delivery of queued notifications by the worker."""
 
-from pracha.core.queue import job
+from pracha.core.queue import batch, job
 
 
 def _attempt_failed(payload: dict, error: Exception, gave_up: bool) -> None:
@@ -14,3 +14,13 @@ def deliver(payload: dict) -> None:
     from .delivery import deliver_notification
 
     deliver_notification(payload["notification_id"])
+
+
+@batch("notify.deliver")
+def deliver_many(payloads: list[dict]) -> dict[int, Exception]:
+    """A burst of messages in one transaction; those that failed are retried alone (the others were
+    sent and must not be sent again)."""
+    from .delivery import deliver_notifications
+
+    _notes, failed = deliver_notifications([p["notification_id"] for p in payloads])
+    return failed

@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from pracha.audit.models import AuditRecord
+from pracha.core import queue
 from pracha.core.models import Job
 from pracha.notify import delivery, services
 from pracha.notify.models import Notification
@@ -150,3 +151,31 @@ def test_record_adapter_marks_delivered_and_sends_nothing(make_person):
     assert server.seen == []
     note.refresh_from_db()
     assert (note.status, note.adapter, note.recipient) == ("sent", "record", PHONE)
+
+
+def test_a_burst_is_sent_together_and_a_busy_answer_retries_only_its_own_message(make_person):
+    """The worker delivers a burst in one transaction; a message the gateway refused for now is
+    retried alone, and the messages already sent are not sent again."""
+    first, busy, last = (queue_sms(make_person(f"person{i}")) for i in range(3))
+    answers = Answer(200, {"id": "gw-1"}), Answer(503, {"error": "busy"}), Answer(200, {"id": "gw-3"})
+    with serving(*answers, Answer(200, {"id": "gw-2"})) as server, gateway(server.url):
+        assert queue.run_jobs(queue.claim_batch(me="test-worker")) == 2
+        assert Notification.objects.get(pk=busy.pk).status == "pending"
+        make_due_now()
+        assert queue.run_jobs(queue.claim_batch(me="test-worker")) == 1
+
+    keys = [r.headers["idempotency-key"] for r in server.seen]
+    assert keys == [f"pracha-notification-{n.pk}" for n in (first, busy, last, busy)]
+    outcome = {n.pk: (n.status, n.attempts, n.provider_ref) for n in Notification.objects.all()}
+    assert outcome == {
+        first.pk: ("sent", 1, "gw-1"),
+        busy.pk: ("sent", 2, "gw-2"),
+        last.pk: ("sent", 1, "gw-3"),
+    }
+    assert set(Job.objects.values_list("status", flat=True)) == {Job.Status.DONE}
+    trail = AuditRecord.objects.filter(object_type="notify.notification", object_id=str(busy.pk))
+    assert list(trail.order_by("seq").values_list("action", flat=True)) == [
+        "notify.queued",
+        "notify.attempt_failed",
+        "notify.sent",
+    ]
