@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import smtplib
+import time
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -316,24 +317,36 @@ def deliver_notification(notification_id: int) -> Notification | None:
 
     Raises RetryableDeliveryError (or a configuration error) so that the job queue tries again.
     """
-    notes, failed = deliver_notifications([notification_id])
-    if failed:
-        raise failed[0]
-    return notes[0]
+    burst = deliver_notifications([notification_id])
+    if burst.failed:
+        raise burst.failed[0]
+    return burst.notes[0]
 
 
 _OUTCOME_FIELDS = ["status", "sent_at", "attempts", "last_error", "provider_ref", "adapter"]
 
 
-def deliver_notifications(
-    notification_ids: list[int],
-) -> tuple[list[Notification | None], dict[int, Exception]]:
+# A burst stops sending after this long (slow providers): its lease and its row locks stay short, and
+# the messages it did not reach are queued again.
+BURST_SECONDS = 20.0
+
+
+@dataclass
+class Burst:
+    notes: list[Notification | None]  # each message asked for, None if it no longer exists
+    failed: dict[int, Exception]  # by position: attempts that failed for a reason worth retrying
+    deferred: list[int]  # ids not tried: the burst ran out of time
+
+
+def deliver_notifications(notification_ids: list[int], seconds: float | None = None) -> Burst:
     """Send a burst of queued messages in one transaction: one lock of their rows, one write of the
-    outcomes, one audit append. Returns each message (None if it no longer exists) and, by position,
-    the errors of those whose attempt failed for a reason worth retrying: they stay pending, and the
-    others' outcome stands, so that a message already sent is never sent again because another
-    failed."""
+    outcomes, one audit append. A message whose attempt failed for a reason worth retrying stays
+    pending and is reported; the others' outcome stands, so that a message already sent is never sent
+    again because another failed. After `seconds` the rest are left pending, untried."""
     failed: dict[int, Exception] = {}
+    deferred: list[int] = []
+    until = time.monotonic() + (BURST_SECONDS if seconds is None else seconds)
+    tried = 0
     with transaction.atomic():
         # The row locks make a second worker wait, then see `sent` and skip the message.
         locked = Notification.objects.select_for_update().filter(pk__in=notification_ids)
@@ -349,6 +362,10 @@ def deliver_notifications(
             if note.status != Notification.Status.PENDING:
                 log.info("notification %s is already %s; not sending it again", note.pk, note.status)
                 continue
+            if tried and time.monotonic() > until:
+                deferred.append(note.pk)
+                continue
+            tried += 1
             try:
                 if note.channel not in adapters:
                     adapters[note.channel] = adapter_for(note.channel)
@@ -398,7 +415,7 @@ def deliver_notifications(
             )
         update_rows(changed, _OUTCOME_FIELDS)
         append_many(entries)
-    return [by_pk.get(notification_id) for notification_id in notification_ids], failed
+    return Burst([by_pk.get(notification_id) for notification_id in notification_ids], failed, deferred)
 
 
 def record_failed_attempt(notification_id: int, error: Exception, gave_up: bool) -> None:

@@ -1,6 +1,6 @@
 """Delivery of queued notifications by the worker."""
 
-from pracha.core.queue import batch, job
+from pracha.core.queue import batch, enqueue_many, job
 
 
 def _attempt_failed(payload: dict, error: Exception, gave_up: bool) -> None:
@@ -19,8 +19,9 @@ def deliver(payload: dict) -> None:
 @batch("notify.deliver")
 def deliver_many(payloads: list[dict]) -> dict[int, Exception]:
     """A burst of messages in one transaction; those that failed are retried alone (the others were
-    sent and must not be sent again)."""
+    sent and must not be sent again), those the burst had no time for get jobs of their own."""
     from .delivery import deliver_notifications
 
-    _notes, failed = deliver_notifications([p["notification_id"] for p in payloads])
-    return failed
+    burst = deliver_notifications([p["notification_id"] for p in payloads])
+    enqueue_many("notify.deliver", [{"notification_id": pk} for pk in burst.deferred])
+    return burst.failed

@@ -179,3 +179,19 @@ def test_a_burst_is_sent_together_and_a_busy_answer_retries_only_its_own_message
         "notify.attempt_failed",
         "notify.sent",
     ]
+
+
+def test_a_burst_out_of_time_leaves_the_rest_to_new_jobs(make_person, monkeypatch):
+    """A slow provider must not hold a burst (its lease, its row locks) for long: after the burst's
+    time the messages it did not try stay pending, untried, each with a new job."""
+    monkeypatch.setattr(delivery, "BURST_SECONDS", 0.0)
+    notes = [queue_sms(make_person(f"person{i}")) for i in range(3)]
+    with serving(Answer(200, {"id": "gw"})) as server, gateway(server.url):
+        assert queue.run_jobs(queue.claim_batch(me="test-worker")) == 3
+        assert len(server.seen) == 1  # the first message is always tried
+        assert Job.objects.filter(status=Job.Status.QUEUED).count() == 2
+        while queue.run_jobs(queue.claim_batch(me="test-worker")):
+            pass
+    assert len(server.seen) == 3
+    assert {n.status for n in Notification.objects.filter(pk__in=[n.pk for n in notes])} == {"sent"}
+    assert Notification.objects.filter(attempts=1).count() == 3
