@@ -110,14 +110,15 @@ class Candidate:
 _NEAR_FIELDS = ("pk", "categories", "latitude", "longitude", "received_at", "text_words")
 
 
-def _codes(complaint: Complaint) -> set[str]:
-    return {str(c[0]) for c in complaint.categories or [] if c}
+def _codes(categories: list | None) -> set[str]:
+    """The category codes of stored categories ([[code, confidence], ...])."""
+    return {str(c[0]) for c in categories or [] if c}
 
 
-def _coords(complaint: Complaint) -> tuple[float, float] | None:
-    if complaint.latitude is None or complaint.longitude is None:
+def _coords(latitude: object, longitude: object) -> tuple[float, float] | None:
+    if latitude is None or longitude is None:
         return None
-    return float(complaint.latitude), float(complaint.longitude)
+    return float(latitude), float(longitude)
 
 
 def _open_pool(complaint: Complaint, days: int) -> QuerySet[Complaint]:
@@ -204,7 +205,7 @@ def _gather(complaint: Complaint) -> tuple[dict[int, Candidate], dict[int, str]]
     days, limit_m = days_limit(), distance_limit_m()
     pool = _open_pool(complaint, days)
     found: dict[int, Candidate] = {}
-    here, codes = _coords(complaint), _codes(complaint)
+    here, codes = _coords(complaint.latitude, complaint.longitude), _codes(complaint.categories)
 
     # Near and of the same category.
     if codes and (here or complaint.subdistrict_id):
@@ -225,17 +226,17 @@ def _gather(complaint: Complaint) -> tuple[dict[int, Candidate], dict[int, str]]
             near_pool = pool.filter(subdistrict_id=complaint.subdistrict_id)
         # Rows as tuples: only those of the same category become candidates.
         for row in near_pool.values_list(*_NEAR_FIELDS)[: text_pool_size()]:
-            if not codes & {str(c[0]) for c in row[1] or [] if c}:
-                continue
             other = dict(zip(_NEAR_FIELDS, row, strict=True))
-            there = None if row[2] is None or row[3] is None else (float(row[2]), float(row[3]))
+            if not codes & _codes(other["categories"]):
+                continue
+            there = _coords(other["latitude"], other["longitude"])
             if here and there:
                 distance = haversine_m(*here, *there)
                 if distance > limit_m:
                     continue
-                found[row[0]] = Candidate(other, 0.0, round(distance, 1), reasons=["near"])
+                found[other["pk"]] = Candidate(other, 0.0, round(distance, 1), reasons=["near"])
             else:
-                found[row[0]] = Candidate(other, 0.0, reasons=["same_subdistrict"])
+                found[other["pk"]] = Candidate(other, 0.0, reasons=["same_subdistrict"])
 
     return found, {pk: c.fields["text_words"] for pk, c in found.items()}
 
