@@ -10,18 +10,25 @@ PRACHA_COMPLAINT_DUPLICATE_TEXT_SIMILARITY). Each candidate gets a score in 0..1
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import heapq
 import math
-from collections.abc import Callable
+import operator
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from scipy import sparse
+from sklearn.preprocessing import normalize
 
 from pracha.audit.chain import Entry, append_many, object_ref
 
@@ -83,8 +90,8 @@ def words_of(complaint: Complaint) -> str:
 def text_similarities(text: str, others: list[str]) -> list[float]:
     """Cosine similarity of `text` to each of `others` in one TF-IDF space."""
     texts = [text, *others]
-    cosines = _similarity_space({i: " ".join(words(t)) for i, t in enumerate(texts)})
-    return cosines(0, list(range(1, len(texts))))
+    space = _Space({i: " ".join(words(t)) for i, t in enumerate(texts)})
+    return space.similarities([0], [list(range(1, len(texts)))])[0]
 
 
 @dataclass
@@ -121,19 +128,6 @@ def _coords(latitude: object, longitude: object) -> tuple[float, float] | None:
     return float(latitude), float(longitude)
 
 
-def _open_pool(complaint: Complaint, days: int) -> QuerySet[Complaint]:
-    """Open complaints received within `days` of this one, not already merged."""
-    moment = complaint.received_at
-    span = dt.timedelta(days=days)
-    return Complaint.objects.filter(
-        case__isnull=False,
-        case__closed_at__isnull=True,
-        duplicate_of__isnull=True,
-        received_at__gte=moment - span,
-        received_at__lte=moment + span,
-    ).exclude(pk=complaint.pk)
-
-
 def _score(near: bool, place_closeness: float, similarity: float) -> float:
     """Near and of the same category: 0.5 plus up to 0.3 for closeness and 0.2 for similar text.
     Similar text alone: the similarity itself. The better of the two counts."""
@@ -150,10 +144,10 @@ def find_candidates(complaint: Complaint, limit: int = 5) -> list[Candidate]:
 def find_candidates_many(complaints: list[Complaint], limit: int = 5) -> list[list[Candidate]]:
     """`find_candidates` of each complaint of a burst. Their texts are compared in one TF-IDF space
     made of every text involved, so each open complaint's words are weighed once per burst, not once
-    per new complaint that might repeat it."""
+    per new complaint that might repeat it; the open complaints near them are read in one query."""
     pools = _text_pools(complaints)
     gathered = [
-        (found, {**pool, **near}) for (found, near), pool in zip(map(_gather, complaints), pools, strict=True)
+        (found, {**pool, **near}) for (found, near), pool in zip(_gather_many(complaints), pools, strict=True)
     ]
     words_by_pk: dict[int, str] = {}
     for complaint, (_found, others) in zip(complaints, gathered, strict=True):
@@ -163,11 +157,12 @@ def find_candidates_many(complaints: list[Complaint], limit: int = 5) -> list[li
     if unsegmented:  # routed before words were kept
         for pk, text in Complaint.objects.filter(pk__in=unsegmented).values_list("pk", "text"):
             words_by_pk[pk] = " ".join(words(text))
-    similarity = _similarity_space(words_by_pk)
-    scored = []
-    for complaint, (found, others) in zip(complaints, gathered, strict=True):
-        pool = list(others)
-        scored.append((found, dict(zip(pool, similarity(complaint.pk, pool), strict=True))))
+    pools_by_complaint = [list(others) for _found, others in gathered]
+    similarities = _Space(words_by_pk).similarities([c.pk for c in complaints], pools_by_complaint)
+    scored = [
+        (found, dict(zip(pool, sims, strict=True)))
+        for (found, _others), pool, sims in zip(gathered, pools_by_complaint, similarities, strict=True)
+    ]
     # Complaints found only by their text are loaded now, all at once.
     threshold = text_threshold()
     wanted = {pk for found, sims in scored for pk, s in sims.items() if s >= threshold and pk not in found}
@@ -175,69 +170,197 @@ def find_candidates_many(complaints: list[Complaint], limit: int = 5) -> list[li
     return [_rank(found, similarities, loaded, limit) for found, similarities in scored]
 
 
-def _similarity_space(words_by_pk: dict[int, str]) -> Callable[[int, list[int]], list[float]]:
-    """Cosine similarities of one complaint's words to others' in the TF-IDF space of all the texts."""
-    keys = list(words_by_pk)
-    index = {pk: i for i, pk in enumerate(keys)}
-    from sklearn.feature_extraction.text import TfidfVectorizer
+# Words this process has seen (a column each) and the term counts of the word lists it has weighed: a
+# burst's pools are mostly the previous burst's, so an open complaint is counted once, not per burst.
+_VOCABULARY: dict[str, int] = {}
+_TERMS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+_TERMS_MAX, _VOCABULARY_MAX = 100_000, 1_000_000
+_TERMS_LOCK = threading.Lock()
 
-    try:
-        # Rows come out L2-normalised, so dot products are the cosines.
-        matrix = TfidfVectorizer(analyzer=str.split, sublinear_tf=True).fit_transform(
-            [words_by_pk[k] for k in keys]
+
+def _terms(words: str) -> tuple[np.ndarray, np.ndarray]:
+    """The columns and counts of the words of one text (space-separated, as kept at routing)."""
+    found = _TERMS.get(words)
+    if found is None:
+        counts = Counter(words.split())
+        with _TERMS_LOCK:  # two threads must not give two words one column
+            if len(_TERMS) >= _TERMS_MAX or len(_VOCABULARY) >= _VOCABULARY_MAX:
+                _TERMS.clear()
+                _VOCABULARY.clear()
+            columns = [_VOCABULARY.setdefault(w, len(_VOCABULARY)) for w in counts]
+            found = _TERMS[words] = (
+                np.array(columns, dtype=np.int64),
+                np.fromiter(counts.values(), dtype=np.float64, count=len(counts)),
+            )
+    return found
+
+
+class _Space:
+    """The TF-IDF space of some texts (by complaint id), as scikit-learn's TfidfVectorizer makes it
+    (sublinear tf, smooth idf, rows L2-normalised: dot products are cosines), from cached counts."""
+
+    def __init__(self, words_by_pk: dict[int, str]) -> None:
+        self.index = {pk: i for i, pk in enumerate(words_by_pk)}
+        with _TERMS_LOCK:
+            width = len(_VOCABULARY)
+        rows = [_terms(w) for w in words_by_pk.values()]
+        width = max([width, *(int(c.max()) + 1 for c, _ in rows if len(c))])
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c, _ in rows], out=indptr[1:])
+        columns = np.concatenate([c for c, _ in rows]) if rows else np.empty(0, dtype=np.int64)
+        counts = np.concatenate([n for _, n in rows]) if rows else np.empty(0)
+        df = np.bincount(columns, minlength=width)
+        idf = np.log((1 + len(rows)) / (1 + df)) + 1
+        matrix = sparse.csr_matrix(
+            ((1 + np.log(counts)) * idf[columns], columns, indptr), shape=(len(rows), width)
         )
-    except ValueError:  # every text was empty after segmenting
-        return lambda _pk, others: [0.0] * len(others)
-    matrix = matrix.tocsr()
+        self.matrix = normalize(matrix)
 
-    def cosines(pk: int, others: list[int]) -> list[float]:
-        if not others:
+    def similarities(self, pks: list[int], others: list[list[int]]) -> list[list[float]]:
+        """For each of `pks`, the cosines of its text to the texts of its `others`."""
+        if not pks:
             return []
-        rows = matrix[[index[o] for o in others]]
-        return [float(v) for v in (rows @ matrix[index[pk]].T).toarray().ravel()]
-
-    return cosines
+        products = (self.matrix[[self.index[pk] for pk in pks]] @ self.matrix.T).toarray()
+        return [products[i, [self.index[o] for o in row]].tolist() for i, row in enumerate(others)]
 
 
-def _gather(complaint: Complaint) -> tuple[dict[int, Candidate], dict[int, str]]:
-    """The open complaints near this one and of its category (as candidates), and the words of the
-    recent open complaints its text is to be compared with (by id)."""
-    days, limit_m = days_limit(), distance_limit_m()
-    pool = _open_pool(complaint, days)
-    found: dict[int, Candidate] = {}
-    here, codes = _coords(complaint.latitude, complaint.longitude), _codes(complaint.categories)
+def _gather_many(complaints: list[Complaint]) -> list[tuple[dict[int, Candidate], dict[int, str]]]:
+    """For each complaint, the open complaints near it and of its category (as candidates) and their
+    words (by id). One query for each group of complaints received within an hour of each other."""
+    out: dict[int, tuple[dict[int, Candidate], dict[int, str]]] = {}
+    for group in _groups(complaints):
+        places = _Places(_near_rows(group))
+        for complaint in group:
+            out[id(complaint)] = _near(complaint, places)
+    return [out[id(c)] for c in complaints]
 
-    # Near and of the same category.
-    if codes and (here or complaint.subdistrict_id):
+
+def _groups(complaints: list[Complaint]) -> list[list[Complaint]]:
+    """Complaints in order of receipt, cut where one comes more than _SHARED_WINDOW after its group's
+    first (a letter keyed in late gets a group of its own)."""
+    groups: list[list[Complaint]] = []
+    for complaint in sorted(complaints, key=lambda c: c.received_at):
+        if not groups or complaint.received_at - groups[-1][0].received_at > _SHARED_WINDOW:
+            groups.append([])
+        groups[-1].append(complaint)
+    return groups
+
+
+# What the near query reads of an open complaint, newest first.
+_PLACE_FIELDS = (*_NEAR_FIELDS, "subdistrict_id")
+
+
+def _near_rows(group: list[Complaint]) -> list[tuple]:
+    """The open complaints that may be near some complaint of the group and share a category with it:
+    in the box around a pin, or in the subdistrict named; each complaint then keeps its own (`_near`).
+    Where the database can look into JSON (PostgreSQL), it leaves out rows of other categories."""
+    limit_m = distance_limit_m()
+    by_category = connections[Complaint.objects.db].features.supports_json_field_contains
+    place = Q()
+    for complaint in group:
+        here, codes = _coords(complaint.latitude, complaint.longitude), _codes(complaint.categories)
+        if not codes or not (here or complaint.subdistrict_id):
+            continue
         if here:
-            dlat = limit_m / METRES_PER_DEGREE
-            dlng = limit_m / (METRES_PER_DEGREE * max(0.01, math.cos(math.radians(here[0]))))
-            box = Q(
+            dlat, dlng = _box(here, limit_m)
+            where = Q(
                 latitude__gte=here[0] - dlat,
                 latitude__lte=here[0] + dlat,
                 longitude__gte=here[1] - dlng,
                 longitude__lte=here[1] + dlng,
             )
-            # Complaints without coordinates are near when they name the same subdistrict.
             if complaint.subdistrict_id:
-                box |= Q(latitude__isnull=True, subdistrict_id=complaint.subdistrict_id)
-            near_pool = pool.filter(box)
+                where |= Q(latitude__isnull=True, subdistrict_id=complaint.subdistrict_id)
         else:
-            near_pool = pool.filter(subdistrict_id=complaint.subdistrict_id)
-        # Rows as tuples: only those of the same category become candidates.
-        for row in near_pool.values_list(*_NEAR_FIELDS)[: text_pool_size()]:
-            other = dict(zip(_NEAR_FIELDS, row, strict=True))
-            if not codes & _codes(other["categories"]):
-                continue
-            there = _coords(other["latitude"], other["longitude"])
-            if here and there:
-                distance = haversine_m(*here, *there)
-                if distance > limit_m:
-                    continue
-                found[other["pk"]] = Candidate(other, 0.0, round(distance, 1), reasons=["near"])
-            else:
-                found[other["pk"]] = Candidate(other, 0.0, reasons=["same_subdistrict"])
+            where = Q(subdistrict_id=complaint.subdistrict_id)
+        if by_category:
+            # [[code, confidence], ...] contains [[code]] when one of its pairs starts with code.
+            where &= functools.reduce(
+                operator.or_, (Q(categories__contains=[[code]]) for code in sorted(codes))
+            )
+        place |= where
+    if not place:
+        return []
+    span = dt.timedelta(days=days_limit())
+    pool = Complaint.objects.filter(
+        place,
+        case__isnull=False,
+        case__closed_at__isnull=True,
+        duplicate_of__isnull=True,
+        received_at__gte=group[0].received_at - span,
+        received_at__lte=group[-1].received_at + span,
+    )
+    return list(pool.order_by("-received_at", "-pk").values_list(*_PLACE_FIELDS))
 
+
+def _box(here: tuple[float, float], limit_m: float) -> tuple[float, float]:
+    """Half the height and width, in degrees, of the box around a point that holds its circle."""
+    across = METRES_PER_DEGREE * max(0.01, math.cos(math.radians(here[0])))
+    return limit_m / METRES_PER_DEGREE, limit_m / across
+
+
+class _Places:
+    """A group's near rows (newest first) by subdistrict and by latitude, so that each complaint
+    visits only the rows in its own place."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        self.rows = rows
+        self.codes = [_codes(row[1]) for row in rows]
+        self.coords = [_coords(row[2], row[3]) for row in rows]
+        self.by_subdistrict: dict[int, list[int]] = {}
+        pinned = []
+        for position, (row, there) in enumerate(zip(rows, self.coords, strict=True)):
+            self.by_subdistrict.setdefault(row[6], []).append(position)
+            if there:
+                pinned.append((there[0], position))
+        pinned.sort()
+        self.latitudes = [latitude for latitude, _ in pinned]
+        self.pinned = [position for _, position in pinned]
+
+    def around(self, here: tuple[float, float] | None, dlat: float, subdistrict: int | None) -> list[int]:
+        """Positions, newest first, of the rows in the latitude band around a pin and of the unpinned
+        rows of the subdistrict; without a pin, of every row of the subdistrict."""
+        in_place = self.by_subdistrict.get(subdistrict, []) if subdistrict is not None else []
+        if not here:
+            return in_place
+        low = bisect.bisect_left(self.latitudes, here[0] - dlat)
+        high = bisect.bisect_right(self.latitudes, here[0] + dlat)
+        return sorted(self.pinned[low:high] + [p for p in in_place if self.coords[p] is None])
+
+
+def _near(complaint: Complaint, places: _Places) -> tuple[dict[int, Candidate], dict[int, str]]:
+    """The complaint's candidates among the group's near rows: of a category of its own and received
+    within the days limit of it; within the distance when both have a pin, else in its subdistrict
+    (a pinned complaint meets unpinned ones by subdistrict). At most text_pool_size() rows of its
+    place and category are looked at, newest first, which bounds the work for a crowded place."""
+    found: dict[int, Candidate] = {}
+    codes = _codes(complaint.categories)
+    here = _coords(complaint.latitude, complaint.longitude)
+    if not codes or not (here or complaint.subdistrict_id):
+        return found, {}
+    span, limit_m, room = dt.timedelta(days=days_limit()), distance_limit_m(), text_pool_size()
+    earliest, latest = complaint.received_at - span, complaint.received_at + span
+    dlat, dlng = _box(here, limit_m) if here else (0.0, 0.0)
+    for position in places.around(here, dlat, complaint.subdistrict_id):
+        row = places.rows[position]
+        if row[0] == complaint.pk or not earliest <= row[4] <= latest:
+            continue
+        there = places.coords[position]
+        if here and there and abs(there[1] - here[1]) > dlng:
+            continue
+        if not codes & places.codes[position]:
+            continue
+        room -= 1
+        if room < 0:
+            break
+        fields = dict(zip(_NEAR_FIELDS, row[:-1], strict=True))
+        if here and there:
+            distance = haversine_m(*here, *there)
+            if distance > limit_m:
+                continue
+            found[row[0]] = Candidate(fields, 0.0, round(distance, 1), reasons=["near"])
+        else:
+            found[row[0]] = Candidate(fields, 0.0, reasons=["same_subdistrict"])
     return found, {pk: c.fields["text_words"] for pk, c in found.items()}
 
 
@@ -253,13 +376,8 @@ def _text_pools(complaints: list[Complaint]) -> list[dict[int, str]]:
     hour of each other (a live burst is one group): the database ranks each agency's and each
     district's newest, then every complaint takes its own from them."""
     pools: dict[int, dict[int, str]] = {}
-    group: list[Complaint] = []
-    for complaint in sorted(complaints, key=lambda c: c.received_at):
-        if group and complaint.received_at - group[0].received_at > _SHARED_WINDOW:
-            pools.update(_pools_of_group(group))
-            group = []
-        group.append(complaint)
-    pools.update(_pools_of_group(group))
+    for group in _groups(complaints):
+        pools.update(_pools_of_group(group))
     return [pools[id(c)] for c in complaints]
 
 
@@ -364,7 +482,7 @@ def flag_many(complaints: list[Complaint], limit: int = 5) -> list[DuplicateCand
     rows = [
         DuplicateCandidate(
             complaint=complaint,
-            candidate=c.complaint,
+            candidate_id=c.fields["pk"],
             score=c.score,
             distance_m=c.distance_m,
             text_similarity=c.text_similarity,
@@ -388,7 +506,7 @@ def flag_many(complaints: list[Complaint], limit: int = 5) -> list[DuplicateCand
             Entry(
                 "complaints.duplicates_flagged",
                 *object_ref(complaint),
-                {"candidates": [[c.complaint.pk, c.score] for c in candidates]},
+                {"candidates": [[c.fields["pk"], c.score] for c in candidates]},
             )
             for complaint, candidates in found
             if candidates

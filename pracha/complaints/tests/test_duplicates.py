@@ -41,6 +41,20 @@ def test_thai_words_and_similarity():
     assert duplicates.text_similarities("", ["ทางเท้า"]) == [0.0]
 
 
+def test_the_similarity_space_is_scikit_learns_tfidf():
+    """The space is built from counts cached per text, yet gives TfidfVectorizer's cosines (sublinear
+    tf, smooth idf, L2 rows), whatever words this process has seen before."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["ทางเท้า ชำรุด ทางเท้า หลุม", "ทางเท้า หลุม ใหญ่", "ไฟฟ้า ดับ", "", "หลุม หลุม หลุม ชำรุด"]
+    duplicates._Space({0: "คำ อื่น ทาง เท้า"})  # words seen first take the first columns
+    space = duplicates._Space(dict(enumerate(texts)))
+    ours = np.array(space.similarities(list(range(5)), [list(range(5))] * 5))
+    matrix = TfidfVectorizer(analyzer=str.split, sublinear_tf=True).fit_transform(texts)
+    assert ours == pytest.approx((matrix @ matrix.T).toarray(), abs=1e-9)
+
+
 def test_near_and_same_category_is_flagged(world):
     first = make_complaint("ทางเท้าแตก", world.works, lat=HERE[0], lng=HERE[1])
     make_complaint("ทางเท้าแตกอีกจุด ไกลออกไป", world.works, lat=FAR[0], lng=FAR[1])
@@ -72,6 +86,28 @@ def test_without_coordinates_the_same_subdistrict_counts(world):
     found = duplicates.find_candidates(new)
     assert [c.complaint for c in found] == [first] and found[0].reasons == ["same_subdistrict"]
     assert found[0].distance_m is None
+
+
+def test_a_pinned_complaint_meets_unpinned_ones_of_its_subdistrict(world):
+    """One query serves a burst mixing pins and subdistricts; each complaint keeps its own matches,
+    of its own categories (the database filters them on PostgreSQL, Python everywhere)."""
+    unpinned = make_complaint("ทางเท้าแตก", world.works, subdistrict=world.sub_a)
+    make_complaint("ทางเท้าแตกที่อื่น", world.works, subdistrict=world.sub_b)
+    make_complaint("ไฟฟ้าดับ", world.works, subdistrict=world.sub_a, categories=[["power", 0.9]])
+    pinned = make_complaint("ทางเท้าแตกอีก", world.works, lat=HERE[0], lng=HERE[1], subdistrict=world.sub_b)
+    new_pin = make_complaint("เดินไม่ได้", world.works, lat=NEAR[0], lng=NEAR[1], subdistrict=world.sub_a)
+    new_sub = make_complaint("ต้องลงไปเดินบนถนน", world.works, subdistrict=world.sub_a)
+    by_pin, by_sub = duplicates.find_candidates_many([new_pin, new_sub])
+    # (Their short texts may be similar too: only the place is looked at here.)
+    assert {c.complaint: c.reasons[:1] for c in by_pin} == {
+        unpinned: ["same_subdistrict"],
+        pinned: ["near"],
+        new_sub: ["same_subdistrict"],
+    }
+    assert {c.complaint: c.reasons[:1] for c in by_sub} == {
+        unpinned: ["same_subdistrict"],
+        new_pin: ["same_subdistrict"],
+    }
 
 
 def test_very_similar_text_is_flagged_anywhere_in_the_agency(world, settings):
