@@ -43,8 +43,10 @@ _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=4096)
 def prepare(text: str) -> str:
-    """Masked, normalised, lower-cased text with digits as 0 and without URLs and template labels."""
+    """Masked, normalised, lower-cased text with digits as 0 and without URLs and template labels
+    (cached: routing prepares a complaint for the classifier and again for its duplicate check)."""
     text = mask_text((text or "")[: MAX_CHARS * 2])[:MAX_CHARS]
     text = thai_normalize(text.translate(_THAI_DIGITS))
     text = _TEMPLATE.sub(" ", _URL.sub(" ", text)).replace("#1555", " ")
