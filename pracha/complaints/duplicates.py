@@ -18,6 +18,7 @@ import math
 import operator
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -28,7 +29,6 @@ from django.db import connections, transaction
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from scipy import sparse
-from sklearn.preprocessing import normalize
 
 from pracha.audit.chain import Entry, append_many, object_ref
 
@@ -170,29 +170,44 @@ def find_candidates_many(complaints: list[Complaint], limit: int = 5) -> list[li
     return [_rank(found, similarities, loaded, limit) for found, similarities in scored]
 
 
-# Words this process has seen (a column each) and the term counts of the word lists it has weighed: a
-# burst's pools are mostly the previous burst's, so an open complaint is counted once, not per burst.
-_VOCABULARY: dict[str, int] = {}
-_TERMS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-_TERMS_MAX, _VOCABULARY_MAX = 100_000, 1_000_000
-_TERMS_LOCK = threading.Lock()
+class _TermCounts:
+    """Word lists (space-separated, fixed once a complaint is routed) as columns and counts over one
+    vocabulary, kept per process: a burst's pools are mostly the previous burst's, so an open
+    complaint's words are counted once, not once per burst. When `limit` lists are kept, all are
+    dropped before the next space is built; a space whose lists were dropped meanwhile (by another
+    thread) is counted again, so no space ever mixes two vocabularies."""
 
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.vocabulary: dict[str, int] = {}
+        self.lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.generation = 0
+        self.lock = threading.Lock()  # two threads must not give two words one column
 
-def _terms(words: str) -> tuple[np.ndarray, np.ndarray]:
-    """The columns and counts of the words of one text (space-separated, as kept at routing)."""
-    found = _TERMS.get(words)
-    if found is None:
-        counts = Counter(words.split())
-        with _TERMS_LOCK:  # two threads must not give two words one column
-            if len(_TERMS) >= _TERMS_MAX or len(_VOCABULARY) >= _VOCABULARY_MAX:
-                _TERMS.clear()
-                _VOCABULARY.clear()
-            columns = [_VOCABULARY.setdefault(w, len(_VOCABULARY)) for w in counts]
-            found = _TERMS[words] = (
+    def rows(self, texts: Iterable[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        texts = list(texts)
+        while True:
+            with self.lock:
+                if len(self.lists) >= self.limit:
+                    self.lists, self.vocabulary = {}, {}
+                    self.generation += 1
+                generation = self.generation
+            rows = [self.lists.get(t) or self._count(t) for t in texts]
+            if generation == self.generation:
+                return rows
+
+    def _count(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(text.split())
+        with self.lock:
+            columns = [self.vocabulary.setdefault(w, len(self.vocabulary)) for w in counts]
+            row = self.lists[text] = (
                 np.array(columns, dtype=np.int64),
                 np.fromiter(counts.values(), dtype=np.float64, count=len(counts)),
             )
-    return found
+        return row
+
+
+_TERM_COUNTS = _TermCounts(limit=50_000)  # a few hundred bytes a list
 
 
 class _Space:
@@ -201,20 +216,18 @@ class _Space:
 
     def __init__(self, words_by_pk: dict[int, str]) -> None:
         self.index = {pk: i for i, pk in enumerate(words_by_pk)}
-        with _TERMS_LOCK:
-            width = len(_VOCABULARY)
-        rows = [_terms(w) for w in words_by_pk.values()]
-        width = max([width, *(int(c.max()) + 1 for c, _ in rows if len(c))])
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(c) for c, _ in rows], out=indptr[1:])
+        rows = _TERM_COUNTS.rows(words_by_pk.values())
+        lengths = np.array([len(c) for c, _ in rows], dtype=np.int64)
+        indptr = np.concatenate(([0], np.cumsum(lengths)))
         columns = np.concatenate([c for c, _ in rows]) if rows else np.empty(0, dtype=np.int64)
         counts = np.concatenate([n for _, n in rows]) if rows else np.empty(0)
+        width = int(columns.max()) + 1 if len(columns) else 0
         df = np.bincount(columns, minlength=width)
-        idf = np.log((1 + len(rows)) / (1 + df)) + 1
-        matrix = sparse.csr_matrix(
-            ((1 + np.log(counts)) * idf[columns], columns, indptr), shape=(len(rows), width)
-        )
-        self.matrix = normalize(matrix)
+        values = (1 + np.log(counts)) * (np.log((1 + len(rows)) / (1 + df)) + 1)[columns]
+        # Every value is positive, so a row with any word has a norm above zero.
+        row_of = np.repeat(np.arange(len(rows)), lengths)
+        values /= np.sqrt(np.bincount(row_of, weights=values**2, minlength=len(rows)))[row_of]
+        self.matrix = sparse.csr_matrix((values, columns, indptr), shape=(len(rows), width))
 
     def similarities(self, pks: list[int], others: list[list[int]]) -> list[list[float]]:
         """For each of `pks`, the cosines of its text to the texts of its `others`."""

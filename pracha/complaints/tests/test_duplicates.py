@@ -41,18 +41,23 @@ def test_thai_words_and_similarity():
     assert duplicates.text_similarities("", ["ทางเท้า"]) == [0.0]
 
 
-def test_the_similarity_space_is_scikit_learns_tfidf():
+def test_the_similarity_space_is_scikit_learns_tfidf(monkeypatch):
     """The space is built from counts cached per text, yet gives TfidfVectorizer's cosines (sublinear
-    tf, smooth idf, L2 rows), whatever words this process has seen before."""
+    tf, smooth idf, L2 rows), whatever words this process has seen before and when the cache was
+    emptied between two spaces."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    monkeypatch.setattr(duplicates, "_TERM_COUNTS", duplicates._TermCounts(limit=3))
     texts = ["ทางเท้า ชำรุด ทางเท้า หลุม", "ทางเท้า หลุม ใหญ่", "ไฟฟ้า ดับ", "", "หลุม หลุม หลุม ชำรุด"]
-    duplicates._Space({0: "คำ อื่น ทาง เท้า"})  # words seen first take the first columns
-    space = duplicates._Space(dict(enumerate(texts)))
-    ours = np.array(space.similarities(list(range(5)), [list(range(5))] * 5))
     matrix = TfidfVectorizer(analyzer=str.split, sublinear_tf=True).fit_transform(texts)
-    assert ours == pytest.approx((matrix @ matrix.T).toarray(), abs=1e-9)
+    expected = (matrix @ matrix.T).toarray()
+    for seen_before in (["คำ อื่น ทาง เท้า"], ["ดับ ไฟฟ้า", "ใหญ่"], []):
+        duplicates._Space(dict(enumerate(seen_before)))  # words seen first take the first columns
+        space = duplicates._Space(dict(enumerate(texts)))
+        ours = np.array(space.similarities(list(range(5)), [list(range(5))] * 5))
+        assert ours == pytest.approx(expected, abs=1e-9)
+    assert duplicates.text_similarities("", [""]) == [0.0]
 
 
 def test_near_and_same_category_is_flagged(world):
