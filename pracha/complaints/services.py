@@ -672,7 +672,8 @@ def _open_cases(complaints: list[Complaint], decisions: list[routing.Decision]) 
     append_many(entries)
     messages = []
     for complaint, case in zip(complaints, cases, strict=True):
-        if not _workflow_tells(complaint):
+        # Anonymous without a contact: they follow it by tracking code, nothing to write.
+        if _may_hear(complaint) and not _workflow_tells(complaint):
             subject, body = _routed_message(complaint, case)
             messages += complainant_messages(complaint, subject, body)
     send_many(messages)
@@ -692,6 +693,11 @@ def _reason_with_place(complaint: Complaint, decision: routing.Decision) -> dict
         )
         reason["reason"] = {lang: f"{text} {note[lang]}" for lang, text in reason["reason"].items()}
     return reason
+
+
+def _may_hear(complaint: Complaint) -> bool:
+    """Whether the complainant can be told anything: a contact given, or a person behind it."""
+    return _explicit_contact(complaint) is not None or complaint.complainant_id is not None
 
 
 def _workflow_tells(complaint: Complaint) -> bool:

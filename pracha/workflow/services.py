@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
@@ -202,10 +204,13 @@ def _applicant_user(case: Case) -> User | None:
     return identity.user_of_person(case.applicant_id)
 
 
-def _notify_applicant(case: Case, texts: tuple[dict, dict]) -> None:
+def _notify_applicant(case: Case, texts: Callable[[], tuple[dict, dict]]) -> None:
+    """Tell the applicant's account of the case; `texts` is called only when there is one (most
+    cases opened for complaints have no applicant with an account, and a message costs both languages)."""
     user = _applicant_user(case)
     if user is not None:
-        notify_user(user, subject=texts[0], body=texts[1], related=case)
+        subject, body = texts()
+        notify_user(user, subject=subject, body=body, related=case)
 
 
 def _copy_into(target: Case, source: Case) -> None:
@@ -364,7 +369,7 @@ def start_cases(process_code: str, specs: list[NewCase]) -> list[Case]:
             ]
         )
         for case in cases:
-            _notify_applicant(case, messages.case_opened(case))
+            _notify_applicant(case, functools.partial(messages.case_opened, case))
     return cases
 
 
@@ -449,7 +454,7 @@ def take_action(
             },
             actor=_actor_ref(actor),
         )
-        _notify_applicant(locked, messages.case_moved(locked, act.label, reason))
+        _notify_applicant(locked, functools.partial(messages.case_moved, locked, act.label, reason))
     _copy_into(case, locked)
     return case
 
@@ -536,7 +541,7 @@ def transfer(case: Case, contact_point: ContactPoint, *, actor: User, reason: st
             data=moved,
         )
         record("workflow.transferred", locked, {**moved, "reason": reason}, actor=_actor_ref(actor))
-        _notify_applicant(locked, messages.case_transferred(locked))
+        _notify_applicant(locked, functools.partial(messages.case_transferred, locked))
     _copy_into(case, locked)
     return case
 

@@ -10,6 +10,7 @@ due again. On SQLite the IMMEDIATE transactions of the settings serialise the sw
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -149,7 +150,7 @@ def _run_step(
     moved = _move(case, target)
     data = {**moved, "scope": scope, "on_breach": True}
     follow_ups.append((_event(case, "transfer", now, data), "workflow.transferred"))
-    _notify_applicant(case, messages.case_transferred(case))
+    _notify_applicant(case, functools.partial(messages.case_transferred, case))
     return {"move": moved}
 
 
