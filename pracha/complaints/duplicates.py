@@ -287,7 +287,7 @@ def _near_rows(group: list[Complaint]) -> list[tuple]:
         else:
             where = Q(subdistrict_id=complaint.subdistrict_id)
         if by_category:
-            # [[code, confidence], ...] contains [[code]] when one of its pairs starts with code.
+            # [[code, confidence], ...] contains [[code]] when one of its pairs holds that code.
             where &= functools.reduce(
                 operator.or_, (Q(categories__contains=[[code]]) for code in sorted(codes))
             )
