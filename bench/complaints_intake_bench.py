@@ -5,7 +5,8 @@
 It makes a scratch database pracha_bench_<random> on that server (migrated, with the geography, the
 agency registry and the processes loaded) and drops it at the end; it never touches another database.
 Without --model-dir it trains the complaint classifier into a temporary folder first
-(`pracha train-complaint-model --no-evaluate`), and points PRACHA_MODEL_DIR at it.
+(`pracha train-complaint-model --no-evaluate`), and points PRACHA_MODEL_DIR at it; a --model-dir this
+code will not load (trained by other classifier code) is refused before anything runs.
 
 The system under test runs as it does in production, in processes of its own on 127.0.0.1:
 `pracha serve` (gunicorn, --web-workers processes) and --job-workers `pracha worker` processes that run
@@ -342,6 +343,17 @@ def train_model(env: dict[str, str], out: Path) -> None:
         raise SystemExit(f"training failed:\n{done.stdout}\n{done.stderr}")
 
 
+def check_model(model_dir: Path) -> None:
+    """Refuse a --model-dir this code will not load: routing would send every complaint to triage
+    unclassified, a cheaper run that looks like a faster one."""
+    from pracha.complaints.classifier.store import ModelNotFoundError, load_model
+
+    try:
+        load_model(model_dir=model_dir)
+    except ModelNotFoundError as exc:
+        raise SystemExit(f"--model-dir {model_dir}: {exc}") from exc
+
+
 def main() -> None:
     args = parse_args()
     # The servers stop (Processes) before the scratch database is dropped.
@@ -356,6 +368,8 @@ def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
     env = server_env(procs, url, model_dir)
     if not args.model_dir:
         train_model(env, Path(model_dir))
+    else:
+        check_model(Path(model_dir))
     n, warm = args.complaints, 50
     bodies = traffy_complaints(warm * 2 + n * 2)
     warm_a, warm_b = bodies[:warm], bodies[warm : warm * 2]
