@@ -672,8 +672,9 @@ def _open_cases(complaints: list[Complaint], decisions: list[routing.Decision]) 
     append_many(entries)
     messages = []
     for complaint, case in zip(complaints, cases, strict=True):
-        # Anonymous without a contact: they follow it by tracking code, nothing to write.
-        if _may_hear(complaint) and not _workflow_tells(complaint):
+        # Only a contact given with the complaint hears it from us: an account is told by the
+        # workflow engine, and anyone else follows it by tracking code (`_workflow_tells`).
+        if _explicit_contact(complaint) is not None:
             subject, body = _routed_message(complaint, case)
             messages += complainant_messages(complaint, subject, body)
     send_many(messages)
@@ -693,11 +694,6 @@ def _reason_with_place(complaint: Complaint, decision: routing.Decision) -> dict
         )
         reason["reason"] = {lang: f"{text} {note[lang]}" for lang, text in reason["reason"].items()}
     return reason
-
-
-def _may_hear(complaint: Complaint) -> bool:
-    """Whether the complainant can be told anything: a contact given, or a person behind it."""
-    return _explicit_contact(complaint) is not None or complaint.complainant_id is not None
 
 
 def _workflow_tells(complaint: Complaint) -> bool:
