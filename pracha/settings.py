@@ -1,6 +1,7 @@
 """Django settings. Everything an operator may change comes from environment variables."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -101,7 +102,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PRACHA_TEST_SQLITE", "")}
+    # Tests use a file of their own, not an in-memory database: Django hands an in-memory database's
+    # one connection to the live server's threads too, and a request still running when the next test
+    # begins can then leave that shared connection half inside a transaction (decision 0009).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("PRACHA_TEST_SQLITE")
+        or str(Path(tempfile.gettempdir()) / f"pracha-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "identity.User"
