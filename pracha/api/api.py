@@ -4,9 +4,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from pracha.core.errors import PrachaError, error_payload
+from pracha.core.throttling import AnonThrottle, AuthThrottle
 from pracha.settings import PRACHA_RATE_LIMIT_PER_MINUTE
 
 api = NinjaAPI(
@@ -15,8 +15,8 @@ api = NinjaAPI(
     description="Pracha (ประชา). Every 4xx answer: {error: {code, message, messages, fields}}.",
     urls_namespace="api",
     throttle=[
-        AnonRateThrottle(f"{PRACHA_RATE_LIMIT_PER_MINUTE}/m"),
-        AuthRateThrottle(f"{PRACHA_RATE_LIMIT_PER_MINUTE * 2}/m"),
+        AnonThrottle(f"{PRACHA_RATE_LIMIT_PER_MINUTE}/m"),
+        AuthThrottle(f"{PRACHA_RATE_LIMIT_PER_MINUTE * 2}/m"),
     ],
 )
 

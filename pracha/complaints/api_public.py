@@ -13,11 +13,12 @@ import json
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.throttling import SimpleRateThrottle
 from ninja.utils import check_csrf
 from pydantic import Field, ValidationError
 
 from pracha.core.errors import PrachaError
+from pracha.core.throttling import WindowThrottle
+from pracha.identity.models import User
 
 from . import services
 from .models import Channel
@@ -110,31 +111,24 @@ class FiledOut(Schema):
     message: Text
 
 
-class FilingThrottle(SimpleRateThrottle):
+class FilingThrottle(WindowThrottle):
     """Filing is limited far below the rest of the API (it writes, and it notifies people), with its
     own count: per address, or per account (three times as much) for a signed-in citizen, who is
     accountable for what they file. The limit is read from the settings at each request."""
 
     scope = "complaint_filing"
 
-    def __init__(self) -> None:
-        super().__init__(self._rate(signed_in=False))
-
     @staticmethod
-    def _rate(signed_in: bool) -> str:
-        return f"{settings.PRACHA_COMPLAINT_RATE_PER_MINUTE * (3 if signed_in else 1)}/m"
-
-    def get_cache_key(self, request: HttpRequest) -> str:
+    def _signed_in(request: HttpRequest) -> User | None:
         user = getattr(request, "user", None)
-        ident = f"user-{user.pk}" if user is not None and user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return user if user is not None and user.is_authenticated else None
 
-    def allow_request(self, request: HttpRequest) -> bool:
-        user = getattr(request, "user", None)
-        self.num_requests, self.duration = self.parse_rate(
-            self._rate(signed_in=user is not None and user.is_authenticated)
-        )
-        return super().allow_request(request)
+    def rate(self, request: HttpRequest) -> str:
+        return f"{settings.PRACHA_COMPLAINT_RATE_PER_MINUTE * (3 if self._signed_in(request) else 1)}/m"
+
+    def ident(self, request: HttpRequest) -> str | None:
+        user = self._signed_in(request)
+        return f"user-{user.pk}" if user is not None else self.get_ident(request)
 
 
 _MULTIPART_SCHEMA = {

@@ -39,11 +39,11 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from ninja.throttling import SimpleRateThrottle
 
 from pracha.audit.chain import record
 from pracha.core.calendar import BANGKOK
 from pracha.core.errors import PrachaError, render_message
+from pracha.core.throttling import WindowThrottle
 
 from . import services
 from .models import Channel, Complaint, Open311Key
@@ -201,13 +201,16 @@ def _from_pracha(exc: PrachaError) -> Open311Error:
     )
 
 
-class Open311Throttle(SimpleRateThrottle):
-    """The API's rate limit per client address, applied to Open311 calls too."""
+class Open311Throttle(WindowThrottle):
+    """The API's rate limit per client address, applied to Open311 calls too (read at each request)."""
 
     scope = "open311"
 
-    def get_cache_key(self, request: HttpRequest) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def rate(self, request: HttpRequest) -> str:
+        return f"{settings.PRACHA_RATE_LIMIT_PER_MINUTE}/m"
+
+
+_open311_throttle = Open311Throttle()
 
 
 def endpoint(*methods: str):
@@ -223,7 +226,7 @@ def endpoint(*methods: str):
                 answer = error_response(fmt, 405, [_("This method is not allowed here.")])
                 answer["Allow"] = ", ".join(methods)
                 return answer
-            if not Open311Throttle(f"{settings.PRACHA_RATE_LIMIT_PER_MINUTE}/m").allow_request(request):
+            if not _open311_throttle.allow_request(request):
                 return error_response(fmt, 429, [render_message("rate_limited")])
             try:
                 return view(request, fmt, **kwargs)

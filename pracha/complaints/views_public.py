@@ -33,9 +33,12 @@ LOOKUP_PURPOSE = {
 }
 
 
+_filing_throttle = FilingThrottle()
+
+
 def _too_fast(request: HttpRequest) -> bool:
     """The filing API's per-address limit, counted together with it (a form is as easy to flood)."""
-    return not FilingThrottle().allow_request(request)
+    return not _filing_throttle.allow_request(request)
 
 
 def _form_page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:

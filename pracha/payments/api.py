@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.security import django_auth
-from ninja.throttling import AnonRateThrottle
 from pydantic import Field
 
 from pracha.agencies.models import Agency
 from pracha.core.errors import PrachaError
+from pracha.core.throttling import AnonThrottle
 from pracha.identity import services as identity
 from pracha.settings import PRACHA_PAYMENT_CALLBACK_RATE_PER_MINUTE
 
@@ -38,7 +38,7 @@ class CallbackOut(Schema):
     "/callback",
     auth=None,
     # The gateway calls from a few addresses, much more often than a person: its own, higher limit.
-    throttle=[AnonRateThrottle(f"{PRACHA_PAYMENT_CALLBACK_RATE_PER_MINUTE}/m")],
+    throttle=[AnonThrottle(f"{PRACHA_PAYMENT_CALLBACK_RATE_PER_MINUTE}/m")],
     response={200: CallbackOut},
     summary="Payment confirmation from the gateway (HMAC-SHA256 signed, idempotent)",
     description=(gateway.__doc__ or "").strip(),
