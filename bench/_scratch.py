@@ -170,9 +170,13 @@ class Processes:
     @staticmethod
     def env(database_url: str, **extra: str) -> dict[str, str]:
         """This process's environment on the scratch database, with the rate limits lifted through
-        their settings as an operator would (one client address sends thousands of requests a minute)."""
+        their settings as an operator would (one client address sends thousands of requests a minute).
+        PYTHONPATH names this checkout: `pracha` is installed in editable mode from the checkout that
+        made the virtualenv, and a benchmark run from another one (a worktree of an older commit,
+        sharing the virtualenv) must measure its own code, not that one's."""
         return {
             **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
             "DATABASE_URL": database_url,
             "PRACHA_RATE_LIMIT_PER_MINUTE": "100000000",
             **extra,
