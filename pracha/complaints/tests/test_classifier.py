@@ -391,3 +391,15 @@ def test_the_command_trains_evaluates_and_writes(tmp_path):
                 assert 0.0 <= metrics[split][name][key] <= 1.0
     assert 0.0 <= metrics["intent"]["model"]["accuracy"] <= 1.0
     assert "written to" in (tmp_path / "log").read_text(encoding="utf-8")
+
+
+def test_words_are_the_newmm_words_of_pythainlp():
+    # nlpO3 runs newmm in Rust with pythainlp's dictionary: the Thai words must be the same ones.
+    from pythainlp.tokenize.newmm import segment
+
+    with (SOURCE / "traffy" / "bangkok_complaints_2023q4.csv").open(encoding="utf-8") as f:
+        texts = [T.prepare(row["comment"]) for row, _ in zip(csv.DictReader(f), range(300), strict=False)]
+    thai = [t for t in texts if t and all("\u0e00" <= ch <= "\u0e7f" or ch == " " for ch in t)]
+    assert len(thai) >= 30
+    for text in thai:
+        assert list(T.words(text)) == [w for w in segment(text) if w.strip()]
