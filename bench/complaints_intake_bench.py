@@ -9,7 +9,7 @@ Without --model-dir it trains the complaint classifier into a temporary folder f
 code will not load (trained by other classifier code) is refused before anything runs.
 
 The system under test runs as it does in production, in processes of its own on 127.0.0.1:
-`pracha serve` (gunicorn, --web-workers processes) and --job-workers `pracha worker` processes that run
+`pracha serve` (Granian, --web-workers processes) and --job-workers `pracha worker` processes that run
 the `complaints.route` job (classify, decide, open the workflow case, audit, notify). The rate limits
 are lifted through their settings (PRACHA_RATE_LIMIT_PER_MINUTE, PRACHA_COMPLAINT_RATE_PER_MINUTE).
 This process is the client: --concurrency threads, each with one keep-alive connection, POST
@@ -65,8 +65,8 @@ def parse_args() -> argparse.Namespace:
     database_argument(p, postgres=True)
     p.add_argument("--complaints", type=int, default=2000, help="complaints per measured batch")
     p.add_argument("--concurrency", type=int, default=8, help="client threads (requests in flight)")
-    p.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
-    p.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument("--web-workers", type=int, default=2, help="web server worker processes")
+    p.add_argument("--web-threads", type=int, default=2, help="threads per web server worker")
     p.add_argument("--job-workers", type=int, default=2, help="`pracha worker` processes")
     p.add_argument("--model-dir", default="", help="a models folder with a trained classifier")
     p.add_argument("--timeout", type=float, default=600, help="give up waiting for routing after this")
@@ -386,11 +386,11 @@ def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
 
     print(describe_machine())
     print(
-        f"{n} complaints per batch, {args.concurrency} client threads; gunicorn {args.web_workers}x"
+        f"{n} complaints per batch, {args.concurrency} client threads; web server {args.web_workers}x"
         f"{args.web_threads} threads; {args.job_workers} job workers; all on this machine"
     )
 
-    # Warm-up, not measured: every gunicorn worker and job worker imports, connects and loads the model.
+    # Warm-up, not measured: every web server worker and job worker imports, connects and loads the model.
     run_threads(warm_a, args.concurrency, poster(port))
     workers = [procs.start(f"worker{i}", workers_argv, env) for i in range(args.job_workers)]
     wait_routed(new_ids(0, warm), args.timeout)

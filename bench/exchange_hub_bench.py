@@ -7,7 +7,7 @@ It makes a scratch database pracha_bench_<random> on that server (migrated; defa
 $TEST_DATABASE_URL) and drops it at the end.
 The provider is the Social Security Office's system from pracha_providers (gunicorn, its own SQLite
 database seeded with --records records once into --providers-dir, kept for the next run). The hub
-runs as in production: `pracha serve` (gunicorn, --web-workers x --web-threads) and, for the batch,
+runs as in production: `pracha serve` (Granian, --web-workers x --web-threads) and, for the batch,
 one `pracha worker`. This process is the client: --concurrency threads, each with one keep-alive
 connection. Everything shares this machine (2 CPUs here), so the client and the provider take CPU
 from the hub.
@@ -68,8 +68,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--providers-dir", default=str(ROOT / "var" / "bench-providers"))
     p.add_argument("--calls", type=int, default=3000, help="calls per measured series")
     p.add_argument("--concurrency", type=int, default=8, help="client threads for the throughput series")
-    p.add_argument("--web-workers", type=int, default=2, help="gunicorn workers of the hub")
-    p.add_argument("--web-threads", type=int, default=4, help="threads per hub worker")
+    p.add_argument("--web-workers", type=int, default=2, help="web server workers of the hub")
+    p.add_argument("--web-threads", type=int, default=2, help="threads per hub worker")
     p.add_argument("--provider-workers", type=int, default=2, help="gunicorn workers of the provider")
     # More than one thread makes gunicorn's gthread worker, which keeps connections alive (its sync
     # worker closes each one), so the hub's pooled connections stay open as they would in production.
@@ -176,7 +176,7 @@ def getter(host_port: tuple[str, int], path_of, headers: dict[str, str]):
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children now running (gunicorn's workers)."""
+    """CPU time (user + system) of a process and its children now running (the web server's workers)."""
     ticks = os.sysconf("SC_CLK_TCK")
     pids = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
@@ -267,7 +267,7 @@ def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
         random.Random(7).shuffle(ids)
         print(describe_machine())
         print(
-            f"hub: gunicorn {args.web_workers}x{args.web_threads} threads; "
+            f"hub: Granian {args.web_workers}x{args.web_threads} threads; "
             f"provider: gunicorn {args.provider_workers}x{args.provider_threads}; "
             f"client threads {args.concurrency}; all on this machine"
         )

@@ -4,7 +4,7 @@
 
 It makes a scratch database pracha_bench_<random> on that server (migrated, one agency, --callbacks
 open invoices made with payments.services.create_invoice) and drops it at the end. The system under
-test is `pracha serve` (gunicorn) on 127.0.0.1 with the demo gateway secret; the rate limits are lifted
+test is `pracha serve` (Granian) on 127.0.0.1 with the demo gateway secret; the rate limits are lifted
 through their settings. This process is the client: --concurrency threads, each with a keep-alive
 connection, POST signed callbacks (HMAC-SHA256 over the body, X-Pracha-Signature).
 
@@ -52,8 +52,8 @@ def parse_args() -> argparse.Namespace:
     database_argument(p, postgres=True)
     p.add_argument("--callbacks", type=int, default=2000, help="invoices paid (callbacks per batch)")
     p.add_argument("--concurrency", type=int, default=8, help="client threads (requests in flight)")
-    p.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
-    p.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument("--web-workers", type=int, default=2, help="web server worker processes")
+    p.add_argument("--web-threads", type=int, default=2, help="threads per web server worker")
     return p.parse_args()
 
 
@@ -186,7 +186,7 @@ def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
     wait_for_http(port, web, "/api/payments/callback")
     print(describe_machine())
     print(
-        f"{n} callbacks per batch, {args.concurrency} client threads; gunicorn {args.web_workers}x"
+        f"{n} callbacks per batch, {args.concurrency} client threads; web server {args.web_workers}x"
         f"{args.web_threads} threads; all on this machine"
     )
     run_threads(bodies(invoices[:warm], "WARM"), args.concurrency, poster(port, "false"))  # not measured

@@ -1,7 +1,7 @@
 """The `pracha` command: Django's management commands under one name.
 
 pracha demo               set up the demo database and run server + worker
-pracha serve              run the web server (gunicorn)
+pracha serve              run the web server (Granian)
 pracha worker             run the background worker (jobs, notifications, sweeps)
 pracha audit verify       re-compute the audit hash chain
 pracha <any django command, e.g. migrate, createsuperuser, load-agencies>

@@ -1,34 +1,51 @@
-"""pracha serve: the production web server (gunicorn) on 127.0.0.1:$PORT (default 8000)."""
+"""pracha serve: the production web server (Granian, decision 0011) on 127.0.0.1:$PORT (default 8000)."""
 
 import os
 
 from django.core.management.base import BaseCommand
-from gunicorn.app.base import BaseApplication
+from granian.constants import Interfaces
+from granian.server import Server
 
-from pracha.wsgi import application
 
-
-class _Server(BaseApplication):
-    def __init__(self, options: dict) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return application
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 class Command(BaseCommand):
-    help = "Run the web server. PORT sets the port; PRACHA_BIND the address (default 127.0.0.1)."
+    help = (
+        "Run the web server. PORT sets the port, PRACHA_BIND the address (default 127.0.0.1); "
+        "PRACHA_ACCESS_LOG=1 logs every request (off: the reverse proxy keeps the access log)."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("PRACHA_WEB_WORKERS", "2")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("PRACHA_WEB_THREADS", "4")))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("PRACHA_WEB_WORKERS", "2")),
+            help="worker processes (PRACHA_WEB_WORKERS, default 2)",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("PRACHA_WEB_THREADS", "2")),
+            help="threads running Django in each worker (PRACHA_WEB_THREADS, default 2)",
+        )
 
     def handle(self, *args, workers: int, threads: int, **options) -> None:
-        bind = f"{os.environ.get('PRACHA_BIND', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-        self.stdout.write(f"Pracha is serving at http://{bind}/")
-        _Server({"bind": bind, "workers": workers, "threads": threads, "accesslog": "-", "timeout": 60}).run()
+        address, port = os.environ.get("PRACHA_BIND", "127.0.0.1"), int(os.environ.get("PORT", "8000"))
+        self.stdout.write(f"Pracha is serving at http://{address}:{port}/")
+        self.stdout.flush()
+        Server(
+            "pracha.wsgi:application",
+            address=address,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=threads,
+            # One Rust I/O thread per worker: the Python threads are the ones that need the cores.
+            runtime_threads=1,
+            log_access=_flag("PRACHA_ACCESS_LOG"),
+            # A worker that dies (out of memory, a crash in a C library) is replaced, as gunicorn did.
+            respawn_failed_workers=True,
+            workers_kill_timeout=60,
+        ).serve()
