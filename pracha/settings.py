@@ -190,6 +190,12 @@ PRACHA_EMAIL_ADAPTER = os.environ.get("PRACHA_EMAIL_ADAPTER", "record" if DEMO e
 # Thai government office hours, used to count working hours and working days.
 PRACHA_OFFICE_HOURS = os.environ.get("PRACHA_OFFICE_HOURS", "08:30-12:00,13:00-16:30")
 
+# `pracha serve` (decision 0011): worker processes, Django threads in each, and whether to log every
+# request (off: the TLS reverse proxy in front keeps the access log).
+PRACHA_WEB_WORKERS = int(os.environ.get("PRACHA_WEB_WORKERS", "2"))
+PRACHA_WEB_THREADS = int(os.environ.get("PRACHA_WEB_THREADS", "2"))
+PRACHA_ACCESS_LOG = env_bool("PRACHA_ACCESS_LOG", False)
+
 # Rate limit of the JSON API and the login form, per client address.
 PRACHA_RATE_LIMIT_PER_MINUTE = int(os.environ.get("PRACHA_RATE_LIMIT_PER_MINUTE", "240"))
 

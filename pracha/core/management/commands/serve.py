@@ -2,13 +2,10 @@
 
 import os
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from granian.constants import Interfaces
 from granian.server import Server
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 class Command(BaseCommand):
@@ -21,13 +18,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("PRACHA_WEB_WORKERS", "2")),
+            default=settings.PRACHA_WEB_WORKERS,
             help="worker processes (PRACHA_WEB_WORKERS, default 2)",
         )
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(os.environ.get("PRACHA_WEB_THREADS", "2")),
+            default=settings.PRACHA_WEB_THREADS,
             help="threads running Django in each worker (PRACHA_WEB_THREADS, default 2)",
         )
 
@@ -44,7 +41,7 @@ class Command(BaseCommand):
             blocking_threads=threads,
             # One Rust I/O thread per worker: the Python threads are the ones that need the cores.
             runtime_threads=1,
-            log_access=_flag("PRACHA_ACCESS_LOG"),
+            log_access=settings.PRACHA_ACCESS_LOG,
             # A worker that dies (out of memory, a crash in a C library) is replaced, as gunicorn did.
             respawn_failed_workers=True,
             workers_kill_timeout=60,
