@@ -7,7 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pracha.settings")
 _django = get_wsgi_application()
 
-# Keys the server must set from the request itself (PEP 3333); never taken from the process environment.
+# Keys the server sets from the request itself (PEP 3333): kept even when a process variable matches.
 _REQUEST_KEYS = frozenset(
     {"REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH"}
     | {"SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT"}
