@@ -19,6 +19,15 @@ def _fresh_registry_caches():
     registry_changed.send(sender=None)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the rate limits count requests there, and the tests of a
+    whole run, all from 127.0.0.1 within a minute, would otherwise share one window."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def make_agency(db):
     def make(code: str, parent: Agency | None = None, kind: str = "department") -> Agency:

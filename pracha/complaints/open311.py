@@ -254,6 +254,8 @@ def issue_key(name: str, agency=None) -> tuple[Open311Key, str]:
     if not name:
         raise PrachaError("validation_error", fields={"name": "validation_error"})
     key = secrets.token_urlsafe(KEY_BYTES)
+    while key.startswith("-"):  # a prefix "-…" would read as an option to `open311-key revoke`
+        key = secrets.token_urlsafe(KEY_BYTES)
     with transaction.atomic():
         client = Open311Key.objects.create(
             name=name[:200], agency=agency, prefix=key[:8], key_hash=_hash(key)

@@ -179,7 +179,7 @@ def test_post_files_the_complaint_enqueues_routing_and_answers_the_id(client, ap
     assert complaint.contact_email == "somsri@example.org" and not complaint.anonymous
     assert (complaint.latitude, complaint.longitude) == (Decimal("13.746000"), Decimal("100.534700"))
     [job] = Job.objects.filter(kind="complaints.route")
-    assert job.payload == {"complaint_id": complaint.pk}
+    assert job.payload["complaint_id"] == complaint.pk and job.payload["filed"]["channel"] == "open311"
     audit = AuditRecord.objects.get(action="complaints.open311_request")
     assert json.loads(audit.data)["client"] == "Citizen reporting app"
     assert Open311Key.objects.get().last_used_at is not None
@@ -242,6 +242,13 @@ def test_keys_are_issued_listed_and_revoked_by_command(client, code):
     assert key[:8] in out.getvalue() and "Traffy Fondue" in out.getvalue() and key not in out.getvalue()
     call_command("open311_key", "revoke", key[:8], stdout=io.StringIO())
     assert post(client, **valid(key, code)).status_code == 403
+
+
+def test_no_key_starts_with_a_dash_which_the_revoke_command_would_read_as_an_option(monkeypatch):
+    drawn = iter(["-dash-first-key", "plain-second-key"])
+    monkeypatch.setattr(open311.secrets, "token_urlsafe", lambda n: next(drawn))
+    _client, key = open311.issue_key("Citizen reporting app")
+    assert key == "plain-second-key"
 
 
 # --- Reading --------------------------------------------------------------------------------------------
