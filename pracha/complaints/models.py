@@ -44,7 +44,9 @@ class Complaint(models.Model):
         TRIAGE = "triage", _("Sent to human triage")
         MANUAL = "manual", _("Routed by an officer")
 
-    tracking_code = models.CharField(max_length=12, unique=True, default=new_tracking_code)
+    # Unique by a constraint (Meta), not `unique=True`: PostgreSQL then keeps one index for it, not
+    # a second one for LIKE searches, which nothing does on tracking codes.
+    tracking_code = models.CharField(max_length=12, default=new_tracking_code)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     text = models.TextField()
     # Who complained: a signed-in person, a person an officer filed for, or anonymous with a contact.
@@ -59,8 +61,9 @@ class Complaint(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Where: a subdistrict (from a map pin or chosen by name) and/or coordinates and a description.
+    # Its own index would repeat the front of complaint_place (every index is written at intake).
     subdistrict = models.ForeignKey(
-        Subdistrict, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Subdistrict, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     # The subdistrict was not given but found from the pin (agencies.places), with the vote's confidence.
     subdistrict_from_pin = models.BooleanField(default=False)
@@ -81,7 +84,10 @@ class Complaint(models.Model):
     # Where it went and why.
     routing = models.CharField(max_length=10, choices=Routing.choices, default=Routing.PENDING)
     routing_reason = models.JSONField(default=dict, blank=True)
-    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the front of complaint_agency and complaint_agency_received.
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     contact_point = models.ForeignKey(
         ContactPoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -115,6 +121,7 @@ class Complaint(models.Model):
             models.Index(fields=["agency", "received_at"], name="complaint_agency_received"),
             models.Index(fields=["received_at"], name="complaint_received"),
         ]
+        constraints = [models.UniqueConstraint(fields=["tracking_code"], name="complaint_tracking_code")]
 
     # Personal data in this model: masked in logs and exports, audited when read by officers.
     PERSONAL_FIELDS = ("contact_name", "contact_phone", "contact_email", "line_user_id")
