@@ -51,6 +51,8 @@ class Periodic:
 
 _periodics: dict[str, Periodic] = {}
 LEASE = dt.timedelta(minutes=5)
+# How often a worker asks whether a periodic task is due (the shortest period is a minute).
+PERIODIC_CHECK_SECONDS = 5.0
 
 
 def job(kind: str, on_failure: FailureHook | None = None) -> Callable[[JobHandler], JobHandler]:
@@ -133,7 +135,14 @@ def claim(limit: int = 10, me: str | None = None, kinds: list[str] | None = None
             j.attempts += 1
             for name, value in lease.items():
                 setattr(j, name, value)
+    for j in lost:
+        # Its kind's hook hears of it as of any job given up (routing, say, hands the work to people).
+        _call_failure_hook(j, WorkerLost(j.last_error), dead=True)
     return jobs
+
+
+class WorkerLost(Exception):
+    """Every attempt at a job ended with its worker gone before it could say how the job went."""
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -161,7 +170,11 @@ def run_job(j: Job) -> bool:
         with transaction.atomic():
             handler(j.payload)
             # Done commits with the handler's own writes: a crash in between cannot run it twice.
-            _settle(j, status=Job.Status.DONE, finished_at=timezone.now(), locked_until=None)
+            if not _settle(j, status=Job.Status.DONE, finished_at=timezone.now(), locked_until=None):
+                # A stale claim: the job is another worker's now, and what this run wrote goes.
+                raise _TakenOver([j.pk])
+    except _TakenOver:
+        return False
     except Exception as exc:
         _failed(j, exc)
         return False
@@ -181,13 +194,19 @@ def _failed(j: Job, exc: Exception) -> None:
         settled = _settle(
             j, status=Job.Status.QUEUED, run_after=retry_at, locked_until=None, last_error=error
         )
+    if settled:  # a job taken over is the new owner's to report
+        _call_failure_hook(j, exc, dead=j.status == Job.Status.DEAD)
+
+
+def _call_failure_hook(j: Job, exc: Exception, *, dead: bool) -> None:
     hook = _failure_hooks.get(j.kind)
-    if hook is not None and settled:  # a job taken over is the new owner's to report
-        try:
-            with transaction.atomic():
-                hook(j.payload, exc, j.status == Job.Status.DEAD)
-        except Exception:
-            log.exception("failure hook of job %s failed", j)
+    if hook is None:
+        return
+    try:
+        with transaction.atomic():
+            hook(j.payload, exc, dead)
+    except Exception:
+        log.exception("failure hook of job %s failed", j)
 
 
 def claim_batch(me: str | None = None, batch_size: int = 50) -> list[Job]:
@@ -295,12 +314,17 @@ def work(
 ) -> int:
     """The worker loop: periodic tasks, then due jobs. Returns the number of jobs run."""
     me, count = worker_id(), 0
+    periodics_checked_at = -PERIODIC_CHECK_SECONDS
     while not stop():
         close_old_connections()
-        try:
-            run_due_periodics()
-        except Exception:
-            log.exception("periodic task failed")
+        # Periodic tasks run every minute at most; asking the database whether one is due on every
+        # turn of a busy loop (eight statements) cost more than the jobs of a small burst.
+        if time.monotonic() - periodics_checked_at >= PERIODIC_CHECK_SECONDS:
+            periodics_checked_at = time.monotonic()
+            try:
+                run_due_periodics()
+            except Exception:
+                log.exception("periodic task failed")
         jobs = claim_batch(me=me, batch_size=batch_size)
         run_jobs(jobs)
         count += len(jobs)

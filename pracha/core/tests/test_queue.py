@@ -222,7 +222,21 @@ def test_a_worker_that_lost_its_lease_does_not_overwrite_the_new_owner(handlers,
     assert reported == []  # nor report a failure of a job that was delivered
 
 
+def test_a_stale_claim_that_succeeds_late_writes_nothing(handlers, clock):
+    queue.enqueue("tests.write", {"n": 1})
+    (by_a,) = queue.claim(me="worker-a")
+    clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    (by_b,) = queue.claim(me="worker-b")
+    assert queue.run_job(by_b) is True
+    # Worker A was only slow and its handler now succeeds: the job is B's, so A's writes are undone.
+    assert queue.run_job(by_a) is False
+    assert AuditRecord.objects.filter(action="tests.ran").count() == 1
+    assert Job.objects.get().locked_by == "worker-b"
+
+
 def test_a_job_that_keeps_killing_its_worker_ends_dead(handlers, clock):
+    reported = []
+    queue._failure_hooks["tests.write"] = lambda payload, error, gave_up: reported.append((payload, gave_up))
     queue.enqueue("tests.write", {"n": 1})
     Job.objects.update(max_attempts=2)
     for me in ("worker-a", "worker-b"):
@@ -232,6 +246,7 @@ def test_a_job_that_keeps_killing_its_worker_ends_dead(handlers, clock):
     job = Job.objects.get()
     assert (job.status, job.attempts, job.finished_at) == ("dead", 2, clock.now)
     assert "stopped without finishing" in job.last_error
+    assert reported == [({"n": 1}, True)]  # its kind hears that it was given up, as of any dead job
 
 
 @pytest.mark.django_db(transaction=True)  # the loop closes stale connections, as between requests
