@@ -36,12 +36,12 @@ from django.utils.translation import gettext_lazy
 
 from pracha.agencies import services as agencies
 from pracha.agencies.models import ContactPoint, Subdistrict
-from pracha.audit.chain import Entry, append_many, appended_last, object_ref, record
+from pracha.audit.chain import Entry, append_many, appended_last, current_actor, object_ref, record
 from pracha.core.bulk import update_rows
 from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError
 from pracha.core.masking import mask_text
-from pracha.core.queue import enqueue, enqueue_many
+from pracha.core.queue import enqueue
 from pracha.core.thai_dates import format_date
 from pracha.core.thai_id import is_valid_phone, normalize_phone
 from pracha.identity import services as identity
@@ -342,27 +342,32 @@ def file_complaint(
             )
             for kind, upload in checked:
                 saved.append(_store(complaint, kind, upload, filed_by or user))
-            enqueue("complaints.route", {"complaint_id": complaint.pk})
-            record(
-                "complaints.filed",
-                complaint,
+            # The filing's audit entry travels in the routing job, written in this transaction, and
+            # is chained by the burst that routes it (decision 0537): intake then takes no lock that
+            # every other filing on the platform waits for.
+            enqueue(
+                "complaints.route",
                 {
-                    "tracking_code": complaint.tracking_code,
-                    "channel": channel,
-                    "anonymous": anonymous,
-                    "complainant": complainant.pk if complainant else None,
-                    "filed_by": filed_by.pk if filed_by else None,
-                    "subdistrict": sub.code if sub else None,
-                    "pin": lat is not None,
-                    "subdistrict_from_pin": (
-                        {"confidence": round(from_pin[0], 3), "distance_m": round(from_pin[1])}
-                        if from_pin
-                        else None
-                    ),
-                    "attachments": [[a.kind, a.sha256] for a in saved],
-                    "external_id": complaint.external_id,
+                    "complaint_id": complaint.pk,
+                    "filed": {
+                        "tracking_code": complaint.tracking_code,
+                        "channel": channel,
+                        "anonymous": anonymous,
+                        "complainant": complainant.pk if complainant else None,
+                        "filed_by": filed_by.pk if filed_by else None,
+                        "subdistrict": sub.code if sub else None,
+                        "pin": lat is not None,
+                        "subdistrict_from_pin": (
+                            {"confidence": round(from_pin[0], 3), "distance_m": round(from_pin[1])}
+                            if from_pin
+                            else None
+                        ),
+                        "attachments": [[a.kind, a.sha256] for a in saved],
+                        "external_id": complaint.external_id,
+                        "filed_at": now.isoformat(),
+                    },
+                    "actor": f"user:{(filed_by or user).pk}" if filed_by or user else current_actor.get(),
                 },
-                actor=f"user:{(filed_by or user).pk}" if (filed_by or user) is not None else None,
             )
     except BaseException:
         # The database rolled back; files already written to storage must go too.
@@ -550,7 +555,7 @@ def route(complaint: Complaint | int) -> Complaint:
             units=routing.unit_cache(),
         )
         _open_cases([locked], [decision])
-        enqueue("complaints.flag_duplicates", {"complaint_id": locked.pk})
+        enqueue("complaints.flag_duplicates", {"complaint_ids": [locked.pk]})
     return locked
 
 
@@ -573,7 +578,8 @@ def route_many(complaint_ids: list[int]) -> list[Complaint]:
             for c, p in zip(locked, predictions, strict=True)
         ]
         _open_cases(locked, decisions)
-        enqueue_many("complaints.flag_duplicates", [{"complaint_id": c.pk} for c in locked])
+        # One job for the burst's duplicate checks: a row per complaint cost more than its check.
+        enqueue("complaints.flag_duplicates", {"complaint_ids": [c.pk for c in locked]})
     return locked
 
 

@@ -308,10 +308,13 @@ def test_a_complaint_is_stored_with_its_route_job_and_audit_in_one_transaction(p
     assert str(complaint.latitude) == "13.806322" and str(complaint.longitude) == "100.553200"
     assert complaint.routing == Complaint.Routing.PENDING and complaint.case is None
     job = Job.objects.get(kind="complaints.route")
-    assert job.payload == {"complaint_id": complaint.pk}
-    entry = AuditRecord.objects.get(action="complaints.filed")
-    assert entry.object_id == str(complaint.pk) and json.loads(entry.data)["channel"] == "web"
-    assert "0812345678" not in entry.data  # no personal data in the audit entry
+    assert job.payload["complaint_id"] == complaint.pk
+    # The filing's audit entry is in the job, for the routing burst to chain (decision 0537).
+    filed = job.payload["filed"]
+    assert filed["channel"] == "web" and filed["pin"] and job.payload["actor"] == "system"
+    assert filed["attachments"] == [["photo", complaint.attachments.get().sha256]]
+    assert "0812345678" not in json.dumps(job.payload)  # no personal data in the audit entry
+    assert not AuditRecord.objects.filter(action="complaints.filed").exists()
 
 
 @pytest.mark.django_db

@@ -61,6 +61,10 @@ def routed_entries(complaint: Complaint) -> int:
     return AuditRecord.objects.filter(action="complaints.routed", object_id=str(complaint.pk)).count()
 
 
+def filed_entries(complaint: Complaint) -> list[AuditRecord]:
+    return list(AuditRecord.objects.filter(action="complaints.filed", object_id=str(complaint.pk)))
+
+
 @pytest.mark.django_db
 def test_a_complaint_is_routed_by_the_worker_and_holds_its_case(places):
     complaint = file(subdistrict_code="120101")
@@ -77,6 +81,11 @@ def test_a_complaint_is_routed_by_the_worker_and_holds_its_case(places):
     assert reason["agency"]["code"] == case.agency.code and reason["reason"]["th"] and reason["reason"]["en"]
     assert case.data == {"tracking_code": complaint.tracking_code, "channel": "web"}
     assert routed_entries(complaint) == 1
+    # The filing's entry came in the job and was chained just before the routing's (decision 0537).
+    (filed,) = filed_entries(complaint)
+    routed = AuditRecord.objects.get(action="complaints.routed", object_id=str(complaint.pk))
+    assert filed.seq < routed.seq and filed.actor == "system"  # no request: the test's default actor
+    assert json.loads(filed.data)["tracking_code"] == complaint.tracking_code
     # Its words are kept for duplicate detection, so that later complaints need not segment it again.
     assert complaint.text_words == " ".join(duplicates.words(complaint.text)) != ""
 
@@ -103,7 +112,7 @@ def test_a_burst_is_routed_in_one_batch_like_one_by_one(places, classifier):
     while jobs := queue.claim_batch():
         ran += len(jobs)
         queue.run_jobs(jobs)
-    assert ran == 2 * len(burst)
+    assert ran == len(burst) + 2  # the route jobs, then one duplicate check per routing
     assert Case.objects.count() == len(burst)
     references = set()
     for complaint in burst:
@@ -114,12 +123,15 @@ def test_a_burst_is_routed_in_one_batch_like_one_by_one(places, classifier):
         assert case.state == ("forwarded" if complaint.routing == Complaint.Routing.ROUTED else "triage")
         assert complaint.model_version and complaint.categories
         assert routed_entries(complaint) == 1
+        assert len(filed_entries(complaint)) == 1
         references.add(case.reference)
     assert len(references) == len(burst)
     assert burst[0].case_id == alone.case_id
     same = [c.routing_reason["rule"] for c in burst[1:3]], [c.routing_reason["rule"] for c in burst[4:6]]
     assert same[0] == same[1]  # the same text and place are decided alike alone or in a batch
-    assert Job.objects.filter(kind="complaints.flag_duplicates").count() == len(burst)
+    # One duplicate-check job per routing: burst[0] alone, then the other five together.
+    checks = Job.objects.filter(kind="complaints.flag_duplicates").order_by("pk")
+    assert [len(j.payload["complaint_ids"]) for j in checks] == [1, len(burst) - 1]
     assert not Job.objects.exclude(status="done").exists()
     # The duplicate checks ran as one batch too: each complaint names its twin, with one audit entry.
     for first, twin in zip(burst[:3], burst[3:], strict=True):
@@ -128,6 +140,27 @@ def test_a_burst_is_routed_in_one_batch_like_one_by_one(places, classifier):
         ).exists()
         flagged = AuditRecord.objects.filter(action="complaints.duplicates_flagged", object_id=str(twin.pk))
         assert flagged.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_burst_whose_duplicate_check_fails_is_checked_complaint_by_complaint(places, monkeypatch):
+    burst = [file(text=text, subdistrict_code="120101") for text in (TEXT, TEXT + " ด้วยครับ", TEXT)]
+    services.route_many([c.pk for c in burst])
+    real = duplicates.flag_many
+
+    def fails_for_more_than_one(complaints, limit=5):
+        if len(complaints) > 1:
+            raise RuntimeError("a complaint the check cannot read")
+        return real(complaints, limit)
+
+    monkeypatch.setattr(duplicates, "flag_many", fails_for_more_than_one)
+    (burst_job,) = [j for j in queue.claim(limit=20) if j.kind == "complaints.flag_duplicates"]
+    assert queue.run_job(burst_job)
+    singles = Job.objects.filter(kind="complaints.flag_duplicates", status="queued")
+    assert sorted(j.payload["complaint_ids"][0] for j in singles) == [c.pk for c in burst]
+    for j in queue.claim(limit=20):
+        assert queue.run_job(j), j.last_error
+    assert DuplicateCandidate.objects.filter(complaint=burst[2], candidate=burst[0]).exists()
 
 
 @pytest.mark.django_db
@@ -147,6 +180,7 @@ def test_a_dead_worker_loses_no_complaint_and_routes_none_twice(places, clock):
     complaint.refresh_from_db()
     assert complaint.case is not None
     assert Case.objects.count() == 1 and routed_entries(complaint) == 1
+    assert len(filed_entries(complaint)) == 1
     job = Job.objects.get(pk=by_a.pk)
     assert (job.status, job.locked_by) == ("done", "worker-b")
 
@@ -169,6 +203,22 @@ def test_when_routing_keeps_failing_people_get_the_complaint(places, clock, monk
     assert complaint.routing == Complaint.Routing.TRIAGE
     assert complaint.contact_point.code == routing.load_rules().triage
     assert complaint.case.state == "triage" and complaint.routing_reason["rule"] == "triage:routing_failed"
+    assert len(filed_entries(complaint)) == 1  # the failed attempts rolled theirs back
+
+
+@pytest.mark.django_db
+def test_a_complaint_whose_routing_kills_every_worker_goes_to_people(places, clock):
+    complaint = file(subdistrict_code="103001")
+    Job.objects.filter(kind="complaints.route").update(max_attempts=2)
+    for _attempt in range(2):
+        (job,) = route_jobs()  # ... and the worker dies running it
+        clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    assert route_jobs() == []
+    assert Job.objects.get(kind="complaints.route").status == "dead"
+    complaint.refresh_from_db()
+    assert complaint.routing == Complaint.Routing.TRIAGE
+    assert complaint.case.state == "triage" and complaint.routing_reason["rule"] == "triage:routing_failed"
+    assert len(filed_entries(complaint)) == 1
 
 
 @pytest.mark.django_db
@@ -177,6 +227,7 @@ def test_the_job_of_a_deleted_complaint_does_nothing(places):
     Complaint.objects.filter(pk=complaint.pk).delete()
     (job,) = route_jobs()
     assert queue.run_job(job) and Case.objects.count() == 0
+    assert len(filed_entries(complaint)) == 1  # it was filed all the same
 
 
 def expected_deadline(received: dt.datetime, channel: str) -> dt.datetime:

@@ -3,18 +3,16 @@ real rules, the officer sees it, and the web form's "use my location" chooses th
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.core.cache import cache
 from playwright.sync_api import expect
 
 from pracha.agencies import places as pins  # `places` is the fixture loading the geography
 from pracha.agencies.services import contact_point
-from pracha.audit.models import AuditRecord
 from pracha.complaints import services
 from pracha.complaints.models import Complaint
 from pracha.conftest import screenshot
+from pracha.core.models import Job
 from pracha.identity.models import User
 from pracha.identity.services import grant_role
 
@@ -46,7 +44,7 @@ def test_a_pin_alone_sends_a_broken_footpath_to_that_district_offices_works_sect
     complaint = file(**LAT_YAO_PIN)
     assert complaint.subdistrict_id == LAT_YAO
     assert complaint.subdistrict_from_pin and complaint.subdistrict_confidence >= 0.9
-    filed = json.loads(AuditRecord.objects.get(action="complaints.filed", object_id=str(complaint.pk)).data)
+    filed = Job.objects.get(kind="complaints.route", payload__complaint_id=complaint.pk).payload["filed"]
     assert filed["subdistrict"] == LAT_YAO and filed["subdistrict_from_pin"]["confidence"] >= 0.9
 
     routed = services.route(complaint)

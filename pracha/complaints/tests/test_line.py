@@ -224,7 +224,7 @@ def test_thai_conversation_files_the_complaint_with_photo_and_location(client):
     [attachment] = complaint.attachments.all()
     assert attachment.kind == Attachment.Kind.PHOTO and attachment.size == len(photo)
     assert attachment.sha256 == hashlib.sha256(photo).hexdigest()
-    assert Job.objects.filter(kind="complaints.route", payload={"complaint_id": complaint.pk}).exists()
+    assert Job.objects.filter(kind="complaints.route", payload__complaint_id=complaint.pk).exists()
     assert complaint.tracking_code in confirm[0]
     # Every reply went through its own event's reply token, and the draft is gone.
     tokens = [r["replyToken"] for r in stand_in.replies()]
