@@ -162,7 +162,7 @@ def _settle(j: Job, **fields: object) -> bool:
 
 
 def run_job(j: Job) -> bool:
-    """Run one claimed job; True when its handler succeeded."""
+    """Run one claimed job; True when its handler succeeded and the job was still this claim's."""
     handler = _handlers.get(j.kind)
     try:
         if handler is None:
