@@ -28,10 +28,12 @@ def _gave_up(payload: dict, error: Exception, dead: bool) -> None:
     if not dead:
         return
     from . import services
+    from .models import Complaint
 
     with appended_last():
-        append_many(_filing_entries([payload]))
-        services.route_to_triage(payload["complaint_id"], "routing_failed")
+        append_many(_filing_entries([payload]))  # as `route` does, even for a complaint deleted since
+        if Complaint.objects.filter(pk=payload["complaint_id"]).exists():
+            services.route_to_triage(payload["complaint_id"], "routing_failed")
 
 
 @job("complaints.route", on_failure=_gave_up)

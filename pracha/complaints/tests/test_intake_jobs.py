@@ -222,6 +222,18 @@ def test_a_complaint_whose_routing_kills_every_worker_goes_to_people(places, clo
 
 
 @pytest.mark.django_db
+def test_a_given_up_job_of_a_deleted_complaint_still_records_its_filing(places, clock):
+    complaint = file()
+    Job.objects.filter(kind="complaints.route").update(max_attempts=1)
+    (job,) = route_jobs()  # ... and the worker dies running it
+    Complaint.objects.filter(pk=complaint.pk).delete()
+    clock.advance(seconds=queue.LEASE.total_seconds() + 1)
+    assert route_jobs() == []
+    assert Job.objects.get(pk=job.pk).status == "dead" and Case.objects.count() == 0
+    assert len(filed_entries(complaint)) == 1
+
+
+@pytest.mark.django_db
 def test_the_job_of_a_deleted_complaint_does_nothing(places):
     complaint = file()
     Complaint.objects.filter(pk=complaint.pk).delete()
