@@ -82,15 +82,105 @@ def _subdistrict(code: str) -> Subdistrict:
     return area
 
 
-def _coverage_for(sub: Subdistrict) -> QuerySet[Coverage]:
-    return Coverage.objects.filter(
-        Q(subdistrict_id=sub.code) | Q(district_id=sub.district_id) | Q(province_id=sub.district.province_id),
-        agency__active=True,
-    ).select_related("agency")
-
-
 def _level(cov: Coverage) -> int:
     return 0 if cov.subdistrict_id else 1 if cov.district_id else 2
+
+
+class RegistryView:
+    """The registry's answers kept for a run of look-ups that reuse them: the coverage of each place
+    and the units of each agency are read once, and `prefetch` reads them for many places at once.
+    Routing keeps one view for up to a minute (decision 0539); the functions below use a fresh one."""
+
+    def __init__(self) -> None:
+        # subdistrict code -> (level, agency) of each active agency serving it: 0 the subdistrict itself,
+        # 1 its district, 2 its province
+        self._coverage: dict[str, list[tuple[int, Agency]]] = {}
+        self._units: dict[str, list[ContactPoint]] = {}  # agency code -> its active units, main first
+        self._points: dict[str, ContactPoint] = {}
+
+    def prefetch(self, subdistricts: Iterable[Subdistrict]) -> None:
+        """Read the coverage of these places (with their district loaded) and the units of the agencies
+        serving them, one query each, skipping what is kept already."""
+        subs = list({sub.code: sub for sub in subdistricts}.values())
+        self._fetch_coverage([sub for sub in subs if sub.code not in self._coverage])
+        wanted = {agency.code for sub in subs for _lvl, agency in self._coverage[sub.code]}
+        self._fetch_units(wanted - self._units.keys())
+
+    def _fetch_coverage(self, subs: list[Subdistrict]) -> None:
+        if not subs:
+            return
+        rows = Coverage.objects.filter(
+            Q(subdistrict_id__in=[s.code for s in subs])
+            | Q(district_id__in={s.district_id for s in subs})
+            | Q(province_id__in={s.district.province_id for s in subs}),
+            agency__active=True,
+        ).select_related("agency")
+        by_area: dict[tuple[int, str], list[Agency]] = {}
+        for cov in rows:
+            area = cov.subdistrict_id or cov.district_id or cov.province_id
+            by_area.setdefault((_level(cov), area), []).append(cov.agency)
+        for sub in subs:
+            self._coverage[sub.code] = [
+                (level, agency)
+                for level, area in enumerate((sub.code, sub.district_id, sub.district.province_id))
+                for agency in by_area.get((level, area), [])
+            ]
+
+    def _fetch_units(self, agency_codes: set[str]) -> None:
+        if not agency_codes:
+            return
+        for code in agency_codes:
+            self._units[code] = []
+        for cp in ContactPoint.objects.filter(agency__code__in=agency_codes, active=True).select_related(
+            "agency"
+        ):
+            self._units[cp.agency.code].append(cp)
+        for code in agency_codes:
+            self._units[code].sort(key=lambda cp: (not cp.code.endswith("/main"), cp.code))
+
+    def _covering(self, subdistrict_code: str) -> list[tuple[int, Agency]]:
+        sub = _subdistrict(subdistrict_code)
+        if sub.code not in self._coverage:
+            self._fetch_coverage([sub])
+        return self._coverage[sub.code]
+
+    def local_body_for(self, subdistrict_code: str) -> Agency:
+        """See `local_body_for`."""
+        rows = [(lvl, a) for lvl, a in self._covering(subdistrict_code) if a.kind in Agency.LOCAL_KINDS]
+        if not rows:
+            raise PrachaError("no_local_body", status=404, code=_subdistrict(subdistrict_code).code)
+        return min(rows, key=lambda row: (row[0], _LOCAL_KIND_RANK[row[1].kind], row[1].code))[1]
+
+    def agencies_covering(
+        self,
+        subdistrict_code: str,
+        kind: str | Iterable[str] | None = None,
+        codes: Iterable[str] | None = None,
+    ) -> list[Agency]:
+        """See `agencies_covering`."""
+        kinds = None if kind is None else {kind} if isinstance(kind, str) else set(kind)
+        wanted = None if codes is None else {c.upper() for c in codes}
+        best: dict[str, tuple[int, Agency]] = {}
+        for level, agency in self._covering(subdistrict_code):
+            if (kinds is not None and agency.kind not in kinds) or (
+                wanted is not None and agency.code not in wanted
+            ):
+                continue
+            if agency.code not in best or level < best[agency.code][0]:
+                best[agency.code] = (level, agency)
+        return [a for _lvl, a in sorted(best.values(), key=lambda pair: (pair[0], pair[1].code))]
+
+    def units_of(self, agency: Agency) -> list[ContactPoint]:
+        """The agency's active units, its `main` unit first."""
+        if agency.code not in self._units:
+            self._fetch_units({agency.code})
+        return self._units[agency.code]
+
+    def contact_point(self, code: str) -> ContactPoint:
+        """See `contact_point`."""
+        if code not in self._points:
+            self._points[code] = contact_point(code)
+        return self._points[code]
 
 
 def local_body_for(subdistrict_code: str) -> Agency:
@@ -99,12 +189,7 @@ def local_body_for(subdistrict_code: str) -> Agency:
     Bangkok: the BMA district office of the district. Elsewhere: the body covering the subdistrict
     (Pattaya City, a municipality or an SAO) before the Provincial Administrative Organization.
     """
-    sub = _subdistrict(subdistrict_code)
-    rows = [c for c in _coverage_for(sub).filter(agency__kind__in=Agency.LOCAL_KINDS)]
-    if not rows:
-        raise PrachaError("no_local_body", status=404, code=sub.code)
-    best = min(rows, key=lambda c: (_level(c), _LOCAL_KIND_RANK[c.agency.kind], c.agency.code))
-    return best.agency
+    return RegistryView().local_body_for(subdistrict_code)
 
 
 def agencies_covering(
@@ -114,18 +199,7 @@ def agencies_covering(
 
     agencies_covering("100101", codes=["MEA", "PEA"]) -> [MEA]: which utility serves the place.
     """
-    sub = _subdistrict(subdistrict_code)
-    rows = _coverage_for(sub)
-    if kind is not None:
-        rows = rows.filter(agency__kind__in=[kind] if isinstance(kind, str) else list(kind))
-    if codes is not None:
-        rows = rows.filter(agency__code__in=[c.upper() for c in codes])
-    best: dict[str, tuple[int, Agency]] = {}
-    for cov in rows:
-        level = _level(cov)
-        if cov.agency.code not in best or level < best[cov.agency.code][0]:
-            best[cov.agency.code] = (level, cov.agency)
-    return [a for _lvl, a in sorted(best.values(), key=lambda pair: (pair[0], pair[1].code))]
+    return RegistryView().agencies_covering(subdistrict_code, kind, codes)
 
 
 def search_agencies(q: str = "", kind: str | None = None, parent: str | None = None) -> QuerySet[Agency]:

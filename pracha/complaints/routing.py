@@ -313,31 +313,6 @@ class Decision:
         }
 
 
-def _unit_of(agency: Agency, unit: str) -> ContactPoint:
-    """The agency's unit by name, or its main unit when it has no such unit (small local bodies)."""
-    wanted = f"{agency.code}/{unit}"
-    units = agencies.contact_points_of(agency.code)
-    for cp in units:
-        if cp.code == wanted:
-            return cp
-    if not units:
-        raise PrachaError("unknown_contact_point", status=404, code=wanted)
-    return units[0]
-
-
-def _resolve(target: Target, sub: Subdistrict | None) -> ContactPoint:
-    """The unit a target names for a place; PrachaError when the registry has none for it."""
-    if target.kind == "contact_point":
-        return agencies.contact_point(target.contact_point)
-    assert sub is not None
-    if target.kind == "local_body":
-        return _unit_of(agencies.local_body_for(sub.code), target.unit)
-    found = agencies.agencies_covering(sub.code, codes=target.agencies)
-    if not found:
-        raise PrachaError("unknown_agency", status=404, code="/".join(target.agencies))
-    return _unit_of(found[0], target.unit)
-
-
 def _place_names(sub: Subdistrict | None, lang: str) -> tuple[str, str]:
     if sub is None:
         return "", ""
@@ -364,26 +339,76 @@ def _rule_reason(rule: Rule, cp: ContactPoint, sub: Subdistrict | None, category
     return out
 
 
+class Units:
+    """The registry's answers for (target, place), for decisions to share. A place's coverage and an
+    agency's units come from one `RegistryView`, read once (`prefetch` reads a burst's places at once)."""
+
+    def __init__(self) -> None:
+        self.registry = agencies.RegistryView()
+        self._found: dict[tuple[Target, str], ContactPoint | PrachaError] = {}
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def prefetch(self, places: Iterable[Subdistrict | None]) -> None:
+        self.registry.prefetch(sub for sub in places if sub is not None)
+
+    def unit(self, target: Target, sub: Subdistrict | None) -> ContactPoint | PrachaError:
+        """The unit a target names for a place, or the registry's error when it has none for it."""
+        # Keyed by target, not rule: rules that send to the same kind of unit share the look-up.
+        key = (target, sub.code if sub is not None and target.needs_place else "")
+        if key not in self._found:
+            try:
+                self._found[key] = self._resolve(target, sub)
+            except PrachaError as exc:
+                self._found[key] = exc
+        return self._found[key]
+
+    def contact_point(self, code: str) -> ContactPoint:
+        return self.registry.contact_point(code)
+
+    def _resolve(self, target: Target, sub: Subdistrict | None) -> ContactPoint:
+        if target.kind == "contact_point":
+            return self.registry.contact_point(target.contact_point)
+        assert sub is not None
+        if target.kind == "local_body":
+            return self._unit_of(self.registry.local_body_for(sub.code), target.unit)
+        found = self.registry.agencies_covering(sub.code, codes=target.agencies)
+        if not found:
+            raise PrachaError("unknown_agency", status=404, code="/".join(target.agencies))
+        return self._unit_of(found[0], target.unit)
+
+    def _unit_of(self, agency: Agency, unit: str) -> ContactPoint:
+        """The agency's unit by name, or its main unit when it has no such unit (small local bodies)."""
+        wanted = f"{agency.code}/{unit}"
+        units = self.registry.units_of(agency)
+        for cp in units:
+            if cp.code == wanted:
+                return cp
+        if not units:
+            raise PrachaError("unknown_contact_point", status=404, code=wanted)
+        return units[0]
+
+
 UNIT_CACHE_SECONDS = 60.0
-_units: dict = {}
+_units = Units()
 _units_since = 0.0
 
 
-def unit_cache() -> dict:
-    """The registry's answers for (rule, place), shared by the decisions of this process for up to
-    a minute, so that routing a burst costs no registry look-up for places seen recently. Emptied at
-    once when the registry changes in this process (`forget_units`); other processes see a change
-    within the minute."""
+def unit_cache() -> Units:
+    """The registry's answers shared by the decisions of this process for up to a minute, so that
+    routing a burst costs no registry look-up for places seen recently. Emptied at once when the
+    registry changes in this process (`forget_units`); other processes see a change within the minute."""
     global _units, _units_since
     now = time.monotonic()
     if now - _units_since > UNIT_CACHE_SECONDS:
-        _units, _units_since = {}, now
+        _units, _units_since = Units(), now
     return _units
 
 
 def forget_units(**_kwargs: object) -> None:
     global _units, _units_since
-    _units, _units_since = {}, 0.0
+    _units, _units_since = Units(), 0.0
 
 
 def decide(
@@ -393,12 +418,12 @@ def decide(
     at: dt.datetime,
     rules: RuleSet,
     threshold: float,
-    units: dict | None = None,
+    units: Units | None = None,
 ) -> Decision:
     """Apply the rules to a prediction and a place. Never raises for a missing unit: triage instead.
-    `units`: a dict kept by the caller across a batch of decisions, so each (target, place) is looked
-    up in the registry once per batch."""
-    units = {} if units is None else units
+    `units`: kept by the caller across decisions (`unit_cache`), so that each (target, place) is
+    looked up in the registry once."""
+    units = Units() if units is None else units
     categories = sorted(((c, float(p)) for c, p in prediction.categories), key=lambda cp: -cp[1])
     # Only the best category decides: a complaint about corruption that mentions a road is not the
     # road section's business. If the best one is not sure enough, or no rule takes it, people decide.
@@ -427,14 +452,7 @@ def decide(
             continue
         if subdistrict is not None and not rule.fits_place(subdistrict):
             continue
-        # Keyed by target, not rule: rules that send to the same kind of unit share the look-up.
-        key = (rule.target, subdistrict.code if subdistrict is not None and rule.target.needs_place else "")
-        if key not in units:
-            try:
-                units[key] = _resolve(rule.target, subdistrict)
-            except PrachaError as exc:
-                units[key] = exc
-        cp = units[key]
+        cp = units.unit(rule.target, subdistrict)
         if isinstance(cp, PrachaError):
             notes.append(f"{rule.id}: no unit in the registry ({cp.code})")
             continue
@@ -448,9 +466,7 @@ def decide(
             **base,
         )
 
-    if "triage" not in units:
-        units["triage"] = agencies.contact_point(rules.triage)
-    triage = units["triage"]
+    triage = units.contact_point(rules.triage)
     if not sure:
         why = "triage:low_confidence"
         if top:

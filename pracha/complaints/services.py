@@ -570,7 +570,8 @@ def route_many(complaint_ids: list[int]) -> list[Complaint]:
             return []
         rules, threshold = routing.load_rules(), confidence_threshold()
         predictions = _classify_many([c.text for c in locked])
-        units = routing.unit_cache()  # the registry's answers, looked up once per place and rule
+        units = routing.unit_cache()  # the registry's answers, kept for a minute
+        units.prefetch(c.subdistrict for c in locked)  # the burst's new places in two queries
         decisions = [
             routing.decide(
                 p, subdistrict=c.subdistrict, at=c.received_at, rules=rules, threshold=threshold, units=units

@@ -51,6 +51,61 @@ def test_agencies_covering_puts_the_most_specific_first(registry):
     assert [a.code for a in services.agencies_covering("120101", kind="pao")] == ["PAO.12"]
 
 
+PLACES = ["100101", "105002", "200402", "200401", "500101", "500110", "840406", "120101"]
+
+
+def test_a_registry_view_answers_as_the_registry_does_and_reads_a_burst_of_places_in_two_queries(
+    registry, django_assert_num_queries
+):
+    from pracha.agencies.models import Subdistrict
+
+    places = list(Subdistrict.objects.select_related("district").filter(code__in=PLACES))
+    view = services.RegistryView()
+    with django_assert_num_queries(2):  # their coverage, then the units of the agencies covering them
+        view.prefetch([*places, places[0]])
+    with django_assert_num_queries(0):
+        view.prefetch(places)  # all kept
+    for code in PLACES:
+        services.get_area(code)  # the areas by code are kept per process anyway
+
+    def answers(registry) -> list:
+        out = []
+        for code in PLACES:
+            covering = registry.agencies_covering(code)
+            out += [
+                registry.local_body_for(code),
+                covering,
+                registry.agencies_covering(code, kind="pao"),
+                registry.agencies_covering(code, codes=["mea", "PEA"]),
+                [units(registry, agency) for agency in covering],
+            ]
+        return out
+
+    def units(registry, agency: Agency) -> list:
+        if registry is services:
+            return services.contact_points_of(agency.code)
+        return registry.units_of(agency)
+
+    with django_assert_num_queries(0):
+        kept = answers(view)
+    assert kept == answers(services)
+    with pytest.raises(PrachaError) as info:
+        view.local_body_for("999999")
+    assert info.value.code == "unknown_area"
+
+
+def test_a_registry_view_leaves_out_what_is_inactive(registry):
+    from pracha.agencies.models import ContactPoint
+
+    Agency.objects.filter(code="CITY.NONTHABURI").update(active=False)
+    ContactPoint.objects.filter(code="MEA/service").update(active=False)
+    view = services.RegistryView()
+    assert view.local_body_for("120101").code == "PAO.12"
+    mea = next(a for a in view.agencies_covering("120101") if a.code == "MEA")
+    assert "MEA/service" not in [cp.code for cp in view.units_of(mea)]
+    assert view.units_of(mea)[0].code == "MEA/main"
+
+
 def test_get_agency_and_area(registry):
     assert services.get_agency("mol.doe").name_en == "Department of Employment"
     with pytest.raises(PrachaError) as info:
