@@ -324,7 +324,7 @@ def _hold_back_issue(keep: int) -> None:
 
     later = timezone.now() + dt.timedelta(days=365)
     queued = Job.objects.filter(kind="applications.issue").order_by("pk").values_list("pk", flat=True)
-    Job.objects.filter(pk__in=list(queued[keep:])).update(run_after=later)
+    Job.objects.filter(pk__in=list(queued[keep:])).update(run_after=later, turn_at=later)
 
 
 def _check(n: int, issued: int) -> None:

@@ -55,14 +55,34 @@ LEASE = dt.timedelta(minutes=5)
 PERIODIC_CHECK_SECONDS = 5.0
 
 
-def job(kind: str, on_failure: FailureHook | None = None) -> Callable[[JobHandler], JobHandler]:
+# The most a kind may give way (see `job`); it bounds the claim's scan of the queue.
+MAX_GIVE_WAY = dt.timedelta(minutes=1)
+_gives_way: dict[str, dt.timedelta] = {}
+
+
+def job(
+    kind: str, on_failure: FailureHook | None = None, gives_way: dt.timedelta | None = None
+) -> Callable[[JobHandler], JobHandler]:
+    """Register the handler of a kind of job. A kind that `gives_way` (up to MAX_GIVE_WAY) waits in
+    line as if it were due that much later: under load, jobs due meanwhile run first, and it runs
+    at most that much later than it would have; a worker with nothing else to do runs it when due
+    (decision 0540)."""
+    if gives_way is not None and not dt.timedelta(0) <= gives_way <= MAX_GIVE_WAY:
+        raise ValueError(f"{kind}: gives_way must be between 0 and {MAX_GIVE_WAY}")
+
     def register(func: JobHandler) -> JobHandler:
         _handlers[kind] = func
         if on_failure is not None:
             _failure_hooks[kind] = on_failure
+        if gives_way:
+            _gives_way[kind] = gives_way
         return func
 
     return register
+
+
+def _turn(kind: str, run_after: dt.datetime) -> dt.datetime:
+    return run_after + _gives_way.get(kind, dt.timedelta(0))
 
 
 def batch(kind: str) -> Callable[[BatchHandler], BatchHandler]:
@@ -91,7 +111,10 @@ def periodic(name: str, every_seconds: int) -> Callable[[Callable[[], object]], 
 def enqueue(kind: str, payload: dict | None = None, *, run_after: dt.datetime | None = None) -> Job:
     if kind not in _handlers:
         raise LookupError(f"no job handler registered for {kind!r}")
-    return Job.objects.create(kind=kind, payload=payload or {}, run_after=run_after or timezone.now())
+    run_after = run_after or timezone.now()
+    return Job.objects.create(
+        kind=kind, payload=payload or {}, run_after=run_after, turn_at=_turn(kind, run_after)
+    )
 
 
 def enqueue_many(kind: str, payloads: list[dict]) -> list[Job]:
@@ -99,7 +122,8 @@ def enqueue_many(kind: str, payloads: list[dict]) -> list[Job]:
     if kind not in _handlers:
         raise LookupError(f"no job handler registered for {kind!r}")
     now = timezone.now()
-    return Job.objects.bulk_create([Job(kind=kind, payload=p, run_after=now) for p in payloads])
+    turn = _turn(kind, now)
+    return Job.objects.bulk_create([Job(kind=kind, payload=p, run_after=now, turn_at=turn) for p in payloads])
 
 
 def worker_id() -> str:
@@ -115,10 +139,12 @@ def claim(limit: int = 10, me: str | None = None, kinds: list[str] | None = None
             Job.objects.select_for_update(skip_locked=True)
             .filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING], run_after__lte=now)
             .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            # Implied by run_after <= now: it bounds the index scan, so jobs due later are not read.
+            .filter(turn_at__lte=now + MAX_GIVE_WAY)
         )
         if kinds is not None:
             due = due.filter(kind__in=kinds)
-        due = due.order_by("run_after", "id")[:limit]
+        due = due.order_by("turn_at", "id")[:limit]
         jobs, lost = [], []
         for j in due:
             # A job whose every attempt ended with its worker gone (it may be what kills the worker)
@@ -192,7 +218,12 @@ def _failed(j: Job, exc: Exception) -> None:
     else:
         retry_at = timezone.now() + backoff(j.attempts)
         settled = _settle(
-            j, status=Job.Status.QUEUED, run_after=retry_at, locked_until=None, last_error=error
+            j,
+            status=Job.Status.QUEUED,
+            run_after=retry_at,
+            turn_at=_turn(j.kind, retry_at),
+            locked_until=None,
+            last_error=error,
         )
     if settled:  # a job taken over is the new owner's to report
         _call_failure_hook(j, exc, dead=j.status == Job.Status.DEAD)

@@ -42,6 +42,7 @@ def handlers(monkeypatch):
     monkeypatch.setattr(queue, "_failure_hooks", {})
     monkeypatch.setattr(queue, "_batch_handlers", {})
     monkeypatch.setattr(queue, "_periodics", {})
+    monkeypatch.setattr(queue, "_gives_way", {})
     failures = {"left": 0}
 
     @queue.job("tests.write")
@@ -112,6 +113,47 @@ def test_claim_takes_due_jobs_oldest_first_up_to_the_limit(handlers, clock):
     first = queue.claim(limit=3)
     assert [j.payload["n"] for j in first] == [0, 1, 2]
     assert [j.payload["n"] for j in queue.claim(limit=3)] == [3, 4]
+
+
+def test_a_kind_that_gives_way_waits_behind_work_due_meanwhile_but_not_longer(handlers, clock):
+    queue.job("tests.later", gives_way=dt.timedelta(seconds=30))(lambda payload: None)
+    queue.enqueue("tests.later", {"n": "check 1"})
+    clock.advance(seconds=1)
+    queue.enqueue("tests.write", {"n": 1})
+    clock.advance(seconds=28)
+    queue.enqueue("tests.write", {"n": 2})
+    clock.advance(seconds=2)  # 31 s after the first: routing due from now on waits behind it
+    queue.enqueue("tests.write", {"n": 3})
+    queue.enqueue("tests.later", {"n": "check 2"})
+    assert [j.payload["n"] for j in queue.claim(limit=10)] == [1, 2, "check 1", 3, "check 2"]
+
+
+def test_a_kind_that_gives_way_runs_at_once_when_nothing_else_is_due(handlers, clock):
+    queue.job("tests.later", gives_way=dt.timedelta(seconds=30))(lambda payload: None)
+    queue.enqueue("tests.write", {"n": 1}, run_after=clock.now + dt.timedelta(seconds=5))
+    queue.enqueue_many("tests.later", [{"n": "check"}])
+    assert [j.payload["n"] for j in queue.claim()] == ["check"]
+
+
+def test_a_retried_job_that_gives_way_keeps_giving_way(handlers, clock):
+    failures = {"left": 1}
+
+    def flaky(payload: dict) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise Boom("once")
+
+    queue.job("tests.later", gives_way=dt.timedelta(seconds=30))(flaky)
+    queue.enqueue("tests.later", {"n": "check"})
+    (j,) = queue.claim()
+    assert queue.run_job(j) is False
+    job = Job.objects.get()
+    assert job.turn_at == job.run_after + dt.timedelta(seconds=30)
+
+
+def test_giving_way_is_bounded(handlers):
+    with pytest.raises(ValueError, match="gives_way"):
+        queue.job("tests.never", gives_way=dt.timedelta(hours=1))
 
 
 def test_failure_backs_off_then_retries(handlers, clock):
