@@ -14,6 +14,7 @@ Intent: multinomial logistic regression over words and question/suggestion cue m
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -92,6 +93,74 @@ class _Block:
         tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         values = (1.0 + np.log(tf)) * self.idf[idx]
         return idx, values / np.sqrt(values @ values)
+
+
+class _CharBlock:
+    """The character n-gram block (a TfidfVectorizer with analyzer="char", lowercase=False): the same
+    TF-IDF rows, counted with numpy. Each n-gram becomes a number, its length followed by its
+    characters' places in the alphabet of the vocabulary, looked up in the vocabulary's numbers,
+    sorted. scikit-learn makes every n-gram a Python string and looks it up in a dict, which was
+    most of the classifier's time (decision 0541)."""
+
+    _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's char analyzer normalises them
+
+    def __init__(self, vectorizer: TfidfVectorizer, offset: int):
+        self.low, self.high = vectorizer.ngram_range
+        grams = list(vectorizer.vocabulary_)
+        self.alphabet = np.array(sorted({ord(ch) for gram in grams for ch in gram}), dtype=np.int64)
+        self.bits = len(self.alphabet).bit_length()  # places 1..len: 0 is a character outside it
+        if self.bits * self.high + self.high.bit_length() > 62:
+            raise ValueError("character n-grams too long for 64-bit keys")
+        keys = np.array([self._key(gram) for gram in grams], dtype=np.int64)
+        order = np.argsort(keys)
+        self.keys = keys[order]
+        self.columns = np.fromiter(vectorizer.vocabulary_.values(), dtype=np.intp, count=len(grams))[order]
+        self.idf = vectorizer.idf_.astype(np.float32)
+        self.offset = offset
+
+    def _key(self, gram: str) -> int:
+        key = len(gram)
+        for place in np.searchsorted(self.alphabet, [ord(ch) for ch in gram]):
+            key = (key << self.bits) | int(place + 1)
+        return key
+
+    def row(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
+        one = self.matrix([doc])
+        return one.indices, one.data
+
+    def matrix(self, docs: Sequence[str]) -> sparse.csr_matrix:
+        """The rows of texts, as TfidfVectorizer.transform gives them. All texts are counted at once,
+        joined by a character outside the alphabet, so that no n-gram spans two of them."""
+        docs = [self._WHITE_SPACES.sub(" ", doc) for doc in docs]
+        joined = "\0".join(docs)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        at = np.minimum(np.searchsorted(self.alphabet, codes), len(self.alphabet) - 1)
+        places = np.where(self.alphabet[at] == codes, at + 1, 0)
+        starts = np.cumsum([0] + [len(doc) + 1 for doc in docs[:-1]])
+        places[starts[1:] - 1] = 0  # the joins, even if the alphabet had that character
+        cells = []
+        for n in range(self.low, self.high + 1):
+            m = len(places) - n + 1
+            if m <= 0:
+                break
+            keys = np.full(m, n, dtype=np.int64)
+            known = np.ones(m, dtype=bool)
+            for j in range(n):
+                part = places[j : j + m]
+                keys = (keys << self.bits) | part
+                known &= part > 0
+            position = np.flatnonzero(known)
+            at = np.minimum(np.searchsorted(self.keys, keys[position]), len(self.keys) - 1)
+            hit = self.keys[at] == keys[position]
+            doc_of = np.searchsorted(starts, position[hit], side="right") - 1
+            cells.append(doc_of * len(self.idf) + self.columns[at[hit]])
+        cell, tf = np.unique(np.concatenate(cells) if cells else np.empty(0, np.int64), return_counts=True)
+        row, column = np.divmod(cell, len(self.idf))
+        values = (1.0 + np.log(tf.astype(np.float32))) * self.idf[column]
+        norms = np.sqrt(np.bincount(row, weights=values.astype(np.float64) ** 2, minlength=len(docs)))
+        values = (values / norms[row]).astype(np.float32)
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(row, minlength=len(docs)))))
+        return sparse.csr_matrix((values, column, indptr), shape=(len(docs), len(self.idf)))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -252,7 +321,7 @@ class ComplaintModel:
             iprobs = np.vstack([i for _, _, i in rows])
         else:
             xw = self.word_vec.transform(docs)
-            x = sparse.hstack([xw, self.char_vec.transform(docs)], format="csr")
+            x = sparse.hstack([xw, self._char_block().matrix(docs)], format="csr")
             probs = _mixture(np.asarray(x @ self.cat_w) + self.cat_b, len(self.codes), self.list_bias)
             iprobs = _softmax(np.asarray(self.intent_vec.transform(docs) @ self.intent_w) + self.intent_b)
             known = (np.diff(xw.indptr) > 0).tolist()
@@ -290,12 +359,15 @@ class ComplaintModel:
         zi = iv @ self.intent_w[ii] + self.intent_b
         return len(wi) > 0, _mixture(z[None, :], len(self.codes), self.list_bias)[0], _softmax(zi[None, :])[0]
 
-    def _make_blocks(self) -> tuple[_Block, _Block, _Block]:
+    def _char_block(self) -> _CharBlock:
+        return (self.__dict__.get("_blocks") or self._make_blocks())[1]
+
+    def _make_blocks(self) -> tuple[_Block, _CharBlock, _Block]:
         # Built on first use, not pickled (the vocabularies are already in the vectorizers). Threads
         # that race here build equal blocks; the last assignment wins.
         blocks = (
             _Block(self.word_vec, 0),
-            _Block(self.char_vec, len(self.word_vec.vocabulary_)),
+            _CharBlock(self.char_vec, len(self.word_vec.vocabulary_)),
             _Block(self.intent_vec, 0),
         )
         self._blocks = blocks
@@ -307,7 +379,7 @@ class ComplaintModel:
     def category_scores(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities of every learned category (columns in `codes` order), for evaluation."""
         docs = [T.prepare(t) for t in texts]
-        x = sparse.hstack([self.word_vec.transform(docs), self.char_vec.transform(docs)], format="csr")
+        x = sparse.hstack([self.word_vec.transform(docs), self._char_block().matrix(docs)], format="csr")
         return _mixture(np.asarray(x @ self.cat_w) + self.cat_b, len(self.codes), self.list_bias)
 
     def intent_of(self, texts: Sequence[str]) -> list[str]:

@@ -241,7 +241,7 @@ def test_predictions_are_well_formed(base):
 
 
 def test_batch_and_single_agree(base):
-    # One text goes the fast path (vocabulary lookups), a batch goes through scikit-learn: same answers.
+    # One text goes the fast path (vocabulary lookups), a batch through matrices: same answers.
     texts = [
         "ต้นไม้ล้มขวางถนน",
         "ไฟทางดับทั้งซอย",
@@ -255,6 +255,27 @@ def test_batch_and_single_agree(base):
         assert [c for _, c in batch.categories] == pytest.approx([c for _, c in one.categories], abs=2e-4)
         assert batch.intent[0] == one.intent[0] and batch.intent[1] == pytest.approx(one.intent[1], abs=2e-4)
         assert batch.urgency[0] == one.urgency[0]
+
+
+def test_character_n_grams_are_counted_as_scikit_learn_counts_them(base):
+    # The classifier counts character n-grams with numpy (decision 0541); scikit-learn's vectorizer,
+    # which it was fitted with, is the reference: same features, same weights, for each text and for
+    # texts side by side (a text's n-grams must not run into the next one's).
+    with (SOURCE / D.TRAFFY_FILE).open(encoding="utf-8") as f:
+        sample = [row["comment"] for _, row in zip(range(300), csv.DictReader(f), strict=False)]
+    edge = ["", "a", "ab", "  x  \n\t y  ", "😀😀 น้ำท่วม", "\x00ไฟดับ\x00", "zzzz qqqq", "ก" * 3000]
+    docs = [T.prepare(t) for t in sample] + edge
+    model = base.model
+    counted, reference = model._char_block().matrix(docs), model.char_vec.transform(docs)
+    assert counted.shape == reference.shape and counted.nnz == reference.nnz > 10_000
+    assert np.array_equal(counted.indptr, reference.indptr) and np.array_equal(
+        counted.indices, reference.indices
+    )
+    assert abs(counted - reference).max() < 1e-6
+    for doc in [*docs[:20], *edge]:
+        indices, values = model._char_block().row(doc)
+        one = reference[docs.index(doc)]
+        assert np.array_equal(indices, one.indices) and np.allclose(values, one.data, atol=1e-6)
 
 
 @pytest.mark.parametrize("text", ["", "   ", "!!!???", "asdf qwerty", "😀😀😀", "ก" * 5000, "\x00\x01"])
