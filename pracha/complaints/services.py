@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy
 from pracha.agencies import services as agencies
 from pracha.agencies.models import ContactPoint, Subdistrict
 from pracha.audit.chain import Entry, append_many, appended_last, current_actor, object_ref, record
-from pracha.core.bulk import update_rows
+from pracha.core.bulk import insert_row, update_rows
 from pracha.core.calendar import BANGKOK, TimeLimit, default_calendar
 from pracha.core.errors import PrachaError
 from pracha.core.masking import mask_text
@@ -319,26 +319,29 @@ def file_complaint(
     saved: list[Attachment] = []
     try:
         with transaction.atomic():
-            complaint = Complaint.objects.create(
-                channel=channel,
-                text=text,
-                complainant=complainant,
-                anonymous=anonymous,
-                contact_name=contact_name,
-                contact_phone=phone,
-                contact_email=email,
-                line_user_id=line_user_id,
-                language=language if language in ("th", "en") else "th",
-                filed_by=filed_by,
-                subdistrict=sub,
-                subdistrict_from_pin=from_pin is not None,
-                subdistrict_confidence=round(from_pin[0], 3) if from_pin else None,
-                latitude=lat,
-                longitude=lng,
-                place_text=place_text,
-                external_id=(external_id or "")[:64],
-                received_at=received_at or now,
-                created_at=now,
+            # One INSERT built once per process (decision 0542).
+            complaint = insert_row(
+                Complaint(
+                    channel=channel,
+                    text=text,
+                    complainant=complainant,
+                    anonymous=anonymous,
+                    contact_name=contact_name,
+                    contact_phone=phone,
+                    contact_email=email,
+                    line_user_id=line_user_id,
+                    language=language if language in ("th", "en") else "th",
+                    filed_by=filed_by,
+                    subdistrict=sub,
+                    subdistrict_from_pin=from_pin is not None,
+                    subdistrict_confidence=round(from_pin[0], 3) if from_pin else None,
+                    latitude=lat,
+                    longitude=lng,
+                    place_text=place_text,
+                    external_id=(external_id or "")[:64],
+                    received_at=received_at or now,
+                    created_at=now,
+                )
             )
             for kind, upload in checked:
                 saved.append(_store(complaint, kind, upload, filed_by or user))

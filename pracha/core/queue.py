@@ -26,6 +26,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .bulk import insert_row
 from .models import Job, PeriodicRun
 
 log = logging.getLogger("pracha.queue")
@@ -112,8 +113,8 @@ def enqueue(kind: str, payload: dict | None = None, *, run_after: dt.datetime | 
     if kind not in _handlers:
         raise LookupError(f"no job handler registered for {kind!r}")
     run_after = run_after or timezone.now()
-    return Job.objects.create(
-        kind=kind, payload=payload or {}, run_after=run_after, turn_at=_turn(kind, run_after)
+    return insert_row(
+        Job(kind=kind, payload=payload or {}, run_after=run_after, turn_at=_turn(kind, run_after))
     )
 
 
