@@ -129,14 +129,14 @@ class RegistryView:
     def _fetch_units(self, agency_codes: set[str]) -> None:
         if not agency_codes:
             return
-        for code in agency_codes:
-            self._units[code] = []
+        # Filled aside, then kept whole: a thread sharing the view never sees a half-filled list.
+        found: dict[str, list[ContactPoint]] = {code: [] for code in agency_codes}
         for cp in ContactPoint.objects.filter(agency__code__in=agency_codes, active=True).select_related(
             "agency"
         ):
-            self._units[cp.agency.code].append(cp)
-        for code in agency_codes:
-            self._units[code].sort(key=lambda cp: (not cp.code.endswith("/main"), cp.code))
+            found[cp.agency.code].append(cp)
+        for code, units in found.items():
+            self._units[code] = sorted(units, key=lambda cp: (not cp.code.endswith("/main"), cp.code))
 
     def _covering(self, subdistrict_code: str) -> list[tuple[int, Agency]]:
         sub = _subdistrict(subdistrict_code)
