@@ -111,17 +111,18 @@ class _CharBlock:
         self.bits = len(self.alphabet).bit_length()  # places 1..len: 0 is a character outside it
         if self.bits * self.high + self.high.bit_length() > 62:
             raise ValueError("character n-grams too long for 64-bit keys")
-        keys = np.array([self._key(gram) for gram in grams], dtype=np.int64)
+        places = {chr(code): i + 1 for i, code in enumerate(self.alphabet.tolist())}
+        keys = np.array([self._key(gram, places) for gram in grams], dtype=np.int64)
         order = np.argsort(keys)
         self.keys = keys[order]
         self.columns = np.fromiter(vectorizer.vocabulary_.values(), dtype=np.intp, count=len(grams))[order]
         self.idf = vectorizer.idf_.astype(np.float32)
         self.offset = offset
 
-    def _key(self, gram: str) -> int:
+    def _key(self, gram: str, places: dict[str, int]) -> int:
         key = len(gram)
-        for place in np.searchsorted(self.alphabet, [ord(ch) for ch in gram]):
-            key = (key << self.bits) | int(place + 1)
+        for ch in gram:
+            key = (key << self.bits) | places[ch]
         return key
 
     def row(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
