@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import http.client
 import json
 import os
@@ -70,6 +71,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--job-workers", type=int, default=2, help="`pracha worker` processes")
     p.add_argument("--model-dir", default="", help="a models folder with a trained classifier")
     p.add_argument("--timeout", type=float, default=600, help="give up waiting for routing after this")
+    p.add_argument(
+        "--open",
+        type=int,
+        default=0,
+        help="open, routed complaints of the last 13 days put in the database first (see seed_open)",
+    )
     return p.parse_args()
 
 
@@ -144,9 +151,9 @@ def postgres_server_pid() -> int | None:
 # --- The complaints ---------------------------------------------------------------------------------
 
 
-def traffy_complaints(n: int) -> list[dict]:
-    """`n` JSON bodies from the Traffy sample: its text and Bangkok subdistrict, each text used once
-    (a counter is added when the sample runs out, so no tokenizer cache ever sees a text twice)."""
+def traffy_rows() -> list[tuple[str, str]]:
+    """(text, Bangkok subdistrict code) of the Traffy sample's rows with a text of 15 characters or
+    more and a subdistrict found by name."""
     import geothai
     from django.conf import settings
 
@@ -162,6 +169,13 @@ def traffy_complaints(n: int) -> list[dict]:
             places[key] = found[0].subdistrict.code if len(found) == 1 else None
         if places[key]:
             usable.append((r["comment"].strip()[:5000], places[key]))
+    return usable
+
+
+def traffy_complaints(n: int) -> list[dict]:
+    """`n` JSON bodies from the Traffy sample: its text and Bangkok subdistrict, each text used once
+    (a counter is added when the sample runs out, so no tokenizer cache ever sees a text twice)."""
+    usable = traffy_rows()
     out = []
     for i in range(n):
         text, sub = usable[i % len(usable)]
@@ -172,6 +186,88 @@ def traffy_complaints(n: int) -> list[dict]:
             body["contact_phone"] = f"08{i % 100_000_000:08d}"
         out.append(body)
     return out
+
+
+def seed_open(n: int, model_dir: Path) -> None:
+    """`n` open complaints, classified and routed as intake would (the model's categories, the
+    routing rules' unit, the words duplicate checks compare), received over the last 13 days, each
+    with its open workflow case: the crowd of open complaints that each new one is checked against.
+    Each takes its category and place from one Traffy row and its words half from that row and half
+    from another, so its vocabulary is real but it repeats no text of the sample (the measured
+    complaints are the sample's texts). Written with bulk inserts, not through the API."""
+    import random
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from pracha.agencies.models import Subdistrict
+    from pracha.complaints import duplicates, routing
+    from pracha.complaints.classifier import classify_many
+    from pracha.complaints.classifier.store import load_model
+    from pracha.complaints.models import Complaint
+    from pracha.complaints.services import confidence_threshold
+    from pracha.workflow.models import Case, ProcessVersion
+
+    started = time.perf_counter()
+    usable = traffy_rows()
+    predictions = classify_many([text for text, _ in usable], load_model(model_dir=model_dir))
+    words = [duplicates.words(text) for text, _ in usable]
+    subs = {s.code: s for s in Subdistrict.objects.filter(code__in={sub for _, sub in usable})}
+    now = timezone.now()
+    rules, units, threshold = routing.load_rules(), routing.unit_cache(), confidence_threshold()
+    decisions = [
+        routing.decide(p, subdistrict=subs[sub], at=now, rules=rules, threshold=threshold, units=units)
+        for p, (_, sub) in zip(predictions, usable, strict=True)
+    ]
+    version = ProcessVersion.objects.get(code="complaint", current=True)
+    draw = random.Random(1111)
+    chunk = 5000
+    for low in range(0, n, chunk):
+        picks = [(i % len(usable), draw.randrange(len(usable))) for i in range(low, min(n, low + chunk))]
+        received = [now - dt.timedelta(days=13 * draw.random()) for _ in picks]
+        cases = Case.objects.bulk_create(
+            Case(
+                process_version=version,
+                reference=f"CMP-SEED-{low + k}",
+                title=f"เรื่องร้องเรียน {low + k}",
+                agency=decisions[a].agency,
+                contact_point=decisions[a].contact_point,
+                state="forwarded" if decisions[a].routed else "triage",
+                subject_type="complaints.complaint",
+                opened_at=at,
+                state_entered_at=at,
+                case_deadline=at + dt.timedelta(days=30),
+                due_at=at + dt.timedelta(days=30),
+            )
+            for k, ((a, _), at) in enumerate(zip(picks, received, strict=True))
+        )
+        Complaint.objects.bulk_create(
+            Complaint(
+                channel="web",
+                text=usable[a][0],
+                anonymous=True,
+                subdistrict=subs[usable[a][1]],
+                categories=[[c, round(p, 4)] for c, p in decisions[a].categories],
+                intent=decisions[a].intent[0],
+                urgency=decisions[a].urgency[0],
+                model_version=decisions[a].model_version,
+                text_words=" ".join(words[a][: len(words[a]) // 2] + words[b][len(words[b]) // 2 :]),
+                routing=Complaint.Routing.ROUTED if decisions[a].routed else Complaint.Routing.TRIAGE,
+                agency=decisions[a].agency,
+                contact_point=decisions[a].contact_point,
+                case=case,
+                received_at=at,
+                created_at=at,
+            )
+            for (a, b), at, case in zip(picks, received, cases, strict=True)
+        )
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE workflow_case k SET subject_id = c.id::text FROM complaints_complaint c"
+            " WHERE c.case_id = k.id AND k.subject_id = ''"
+        )
+        cur.execute("ANALYZE")
+    print(f"{n:,} open complaints put in the database in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 # --- Load ---------------------------------------------------------------------------------------------
@@ -370,6 +466,8 @@ def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
         train_model(env, Path(model_dir))
     else:
         check_model(Path(model_dir))
+    if args.open:
+        seed_open(args.open, Path(model_dir))
     n, warm = args.complaints, 50
     bodies = traffy_complaints(warm * 2 + n * 2)
     warm_a, warm_b = bodies[:warm], bodies[warm : warm * 2]
@@ -391,9 +489,10 @@ def run(args: argparse.Namespace, url: str, procs: Processes) -> None:
     )
 
     # Warm-up, not measured: every web server worker and job worker imports, connects and loads the model.
+    seeded = highest_id()
     run_threads(warm_a, args.concurrency, poster(port))
     workers = [procs.start(f"worker{i}", workers_argv, env) for i in range(args.job_workers)]
-    wait_routed(new_ids(0, warm), args.timeout)
+    wait_routed(new_ids(seeded, warm), args.timeout)
 
     # (a) the baseline, same rows, same number of threads.
     make_insert, rows = plain_inserter(url, batch_b)

@@ -20,6 +20,15 @@ def _fresh_registry_caches():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_open_complaints():
+    """Each test starts without the open complaints a process keeps for duplicate checks: a
+    rolled-back test database takes its complaints away (and SQLite gives their ids again)."""
+    from pracha.complaints.duplicates import forget_open_complaints
+
+    forget_open_complaints()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: the rate limits count requests there, and the tests of a
     whole run, all from 127.0.0.1 within a minute, would otherwise share one window."""

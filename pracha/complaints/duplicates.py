@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import heapq
+import itertools
 import math
-import operator
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connections, transaction
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db import transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 from scipy import sparse
 
 from pracha.audit.chain import Entry, append_many, object_ref
@@ -113,10 +113,6 @@ class Candidate:
         return self.built
 
 
-# What finding candidates reads of an open complaint (not its text, routing reason or contact).
-_NEAR_FIELDS = ("pk", "categories", "latitude", "longitude", "received_at", "text_words")
-
-
 def _codes(categories: list | None) -> set[str]:
     """The category codes of stored categories ([[code, confidence], ...])."""
     return {str(c[0]) for c in categories or [] if c}
@@ -142,32 +138,41 @@ def find_candidates(complaint: Complaint, limit: int = 5) -> list[Candidate]:
 
 
 def find_candidates_many(complaints: list[Complaint], limit: int = 5) -> list[list[Candidate]]:
-    """`find_candidates` of each complaint of a burst. Their texts are compared in one TF-IDF space
-    made of every text involved, so each open complaint's words are weighed once per burst, not once
-    per new complaint that might repeat it; the open complaints near them are read in one query."""
-    pools = _text_pools(complaints)
-    gathered = [
-        (found, {**pool, **near}) for (found, near), pool in zip(_gather_many(complaints), pools, strict=True)
-    ]
-    words_by_pk: dict[int, str] = {}
-    for complaint, (_found, others) in zip(complaints, gathered, strict=True):
-        words_by_pk.update(others)
-        words_by_pk[complaint.pk] = words_of(complaint)
+    """`find_candidates` of each complaint of a burst. The open complaints come from the process's
+    index of them (`_LiveIndex`), brought up to date once per burst; their texts are compared in one
+    TF-IDF space made of every text involved, so each open complaint's words are weighed once per
+    burst, not once per new complaint that might repeat it. The candidates kept are checked to be
+    still open in one query at the end."""
+    with _LIVE.lock:
+        gathered = _gather(complaints)
+    involved: dict[int, _Open] = {}
+    for _found, pool in gathered:
+        involved.update(pool)
+    words_by_pk = {pk: entry.words for pk, entry in involved.items()}
+    words_by_pk.update((complaint.pk, words_of(complaint)) for complaint in complaints)
     unsegmented = [pk for pk, kept in words_by_pk.items() if not kept]
     if unsegmented:  # routed before words were kept
         for pk, text in Complaint.objects.filter(pk__in=unsegmented).values_list("pk", "text"):
             words_by_pk[pk] = " ".join(words(text))
-    pools_by_complaint = [list(others) for _found, others in gathered]
+    pools_by_complaint = [list(pool) for _found, pool in gathered]
     similarities = _Space(words_by_pk).similarities([c.pk for c in complaints], pools_by_complaint)
-    scored = [
-        (found, dict(zip(pool, sims, strict=True)))
-        for (found, _others), pool, sims in zip(gathered, pools_by_complaint, similarities, strict=True)
+    # A few more than asked for, in case some were closed or merged since the index last saw them.
+    ranked = [
+        _rank(found, dict(zip(pks, sims, strict=True)), pool, limit * 2)
+        for (found, pool), pks, sims in zip(gathered, pools_by_complaint, similarities, strict=True)
     ]
-    # Complaints found only by their text are loaded now, all at once.
-    threshold = text_threshold()
-    wanted = {pk for found, sims in scored for pk, s in sims.items() if s >= threshold and pk not in found}
-    loaded = {c.pk: c for c in Complaint.objects.filter(pk__in=wanted).only(*_NEAR_FIELDS)}
-    return [_rank(found, similarities, loaded, limit) for found, similarities in scored]
+    kept = {c.fields["pk"] for candidates in ranked for c in candidates}
+    still_open = (
+        set(_open(Complaint.objects.filter(pk__in=kept)).values_list("pk", flat=True)) if kept else set()
+    )
+    if kept - still_open:
+        _LIVE.forget_closed(kept - still_open)
+    return [[c for c in candidates if c.fields["pk"] in still_open][:limit] for candidates in ranked]
+
+
+def _open(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Those that a new complaint may repeat: routed, their case not closed, not merged into another."""
+    return complaints.filter(case__isnull=False, case__closed_at__isnull=True, duplicate_of__isnull=True)
 
 
 class _TermCounts:
@@ -237,14 +242,242 @@ class _Space:
         return [products[i, [self.index[o] for o in row]].tolist() for i, row in enumerate(others)]
 
 
-def _gather_many(complaints: list[Complaint]) -> list[tuple[dict[int, Candidate], dict[int, str]]]:
-    """For each complaint, the open complaints near it and of its category (as candidates) and their
-    words (by id). One query for each group of complaints received within an hour of each other."""
-    out: dict[int, tuple[dict[int, Candidate], dict[int, str]]] = {}
+# --- The open complaints a check compares with ---------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class _Open:
+    """What a check reads of an open complaint."""
+
+    pk: int
+    agency_id: int | None
+    district_id: int | None
+    subdistrict_id: int | None
+    received_at: dt.datetime
+    latitude: Any
+    longitude: Any
+    categories: list
+    words: str
+    codes: set[str] = field(init=False)
+    coords: tuple[float, float] | None = field(init=False)
+    gone: bool = False  # closed or merged since it was read (left out until the next reload)
+
+    def __post_init__(self) -> None:
+        self.codes = _codes(self.categories)
+        self.coords = _coords(self.latitude, self.longitude)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "pk": self.pk,
+            "categories": self.categories,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "received_at": self.received_at,
+            "text_words": self.words,
+        }
+
+
+def _newest(entry: _Open) -> tuple[dt.datetime, int]:
+    return entry.received_at, entry.pk
+
+
+_OPEN_FIELDS = (
+    "pk",
+    "agency_id",
+    "subdistrict__district_id",
+    "subdistrict_id",
+    "received_at",
+    "latitude",
+    "longitude",
+    "categories",
+    "text_words",
+)
+
+
+class _OpenIndex:
+    """Open complaints received since `since`, by subdistrict and category, by agency and by district
+    (lists kept oldest first, handed out newest first) and by latitude (those with a pin), so that a
+    complaint visits only those of its place."""
+
+    def __init__(self, since: dt.datetime) -> None:
+        self.since = since
+        self.entries: dict[int, _Open] = {}
+        self.by_place: dict[tuple[int | None, str], list[_Open]] = {}  # by subdistrict and category
+        self.by_agency: dict[int | None, list[_Open]] = {}
+        self.by_district: dict[int | None, list[_Open]] = {}
+        self.newest: list[_Open] = []
+        self.latitudes: list[float] = []
+        self.pinned: list[_Open] = []
+        self._unsorted: dict[int, list[_Open]] = {}
+
+    @classmethod
+    def read(cls, since: dt.datetime, until: dt.datetime | None = None) -> _OpenIndex:
+        index = cls(since)
+        window = Q(received_at__gte=since) & (Q(received_at__lte=until) if until else Q())
+        rows = (
+            _open(Complaint.objects.filter(window)).order_by("received_at", "pk").values_list(*_OPEN_FIELDS)
+        )
+        index.add_rows(rows.iterator(2000))
+        return index
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add_rows(self, rows: Iterable[tuple]) -> None:
+        for row in rows:
+            if row[0] not in self.entries and row[4] >= self.since:
+                self._add(_Open(*row))
+
+    def _add(self, entry: _Open) -> None:
+        self.entries[entry.pk] = entry
+        for code in entry.codes:
+            self._append(self.by_place.setdefault((entry.subdistrict_id, code), []), entry)
+        self._append(self.by_agency.setdefault(entry.agency_id, []), entry)
+        self._append(self.by_district.setdefault(entry.district_id, []), entry)
+        self._append(self.newest, entry)
+        if entry.coords:
+            at = bisect.bisect_right(self.latitudes, entry.coords[0])
+            self.latitudes.insert(at, entry.coords[0])
+            self.pinned.insert(at, entry)
+
+    def _append(self, entries: list[_Open], entry: _Open) -> None:
+        # Most come newest; a list is sorted again only when one did not (a letter keyed in late).
+        if entries and _newest(entry) < _newest(entries[-1]):
+            self._unsorted[id(entries)] = entries
+        entries.append(entry)
+
+    def _newest_first(self, entries: list[_Open]) -> Iterator[_Open]:
+        if self._unsorted.pop(id(entries), None) is not None:
+            entries.sort(key=_newest)
+        return reversed(entries)
+
+    def of(self, lists: dict[Any, list[_Open]], key: Any) -> Iterator[_Open]:
+        """Those of one agency, district or (subdistrict, category), newest first."""
+        return self._newest_first(lists.get(key, []))
+
+    def everywhere(self) -> Iterator[_Open]:
+        return self._newest_first(self.newest)
+
+    def around(
+        self, here: tuple[float, float] | None, dlat: float, subdistrict: int | None, codes: set[str]
+    ) -> list[_Open]:
+        """Those of a category in `codes`, newest first: in the latitude band around a pin, and the
+        unpinned ones of the subdistrict; without a pin, every one of the subdistrict."""
+        in_place: list[_Open] = []
+        if subdistrict is not None:
+            lists = [self.of(self.by_place, (subdistrict, code)) for code in sorted(codes)]
+            # An entry of two of the categories is in two lists: once is enough.
+            if len(lists) == 1:
+                in_place = list(lists[0])
+            else:
+                in_place = list(dict.fromkeys(heapq.merge(*lists, key=_newest, reverse=True)))
+        if not here:
+            return in_place
+        low = bisect.bisect_left(self.latitudes, here[0] - dlat)
+        high = bisect.bisect_right(self.latitudes, here[0] + dlat)
+        band = [e for e in self.pinned[low:high] if e.codes & codes] + [
+            e for e in in_place if e.coords is None
+        ]
+        return sorted(band, key=_newest, reverse=True)
+
+
+class _LiveIndex:
+    """The open complaints of the last days, kept by each process and brought up to date before each
+    check: complaints filed since (`top`) and those still waiting to be routed at the last look
+    (`waiting`) are read, a few rows a burst instead of thousands. Read again whole every
+    RELOAD_SECONDS, which drops the complaints closed, merged, re-categorised or transferred
+    meanwhile (a check confirms its candidates open; the others wait at most that long), and those
+    whose routing took longer than WAITING_LIMIT."""
+
+    RELOAD_SECONDS = 60.0
+    WAITING_LIMIT = dt.timedelta(minutes=10)
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.index: _OpenIndex | None = None
+        self.read_at = 0.0
+        self.days = 0
+        self.top = 0
+        self.waiting: set[int] = set()
+
+    def forget(self) -> None:
+        with self.lock:
+            self.index = None
+
+    def forget_closed(self, pks: Iterable[int]) -> None:
+        with self.lock:
+            for pk in pks:
+                entry = self.index.entries.get(pk) if self.index else None
+                if entry is not None:
+                    entry.gone = True
+
+    def covering(self, since: dt.datetime) -> _OpenIndex | None:
+        """The index, up to date, if it holds every open complaint received since `since`."""
+        now = timezone.now()
+        span = dt.timedelta(days=days_limit())
+        if since < now - span - _SHARED_WINDOW:
+            return None  # an old group (a letter keyed in late): read on its own
+        if (
+            self.index is None
+            or time.monotonic() - self.read_at > self.RELOAD_SECONDS
+            or self.days != span.days
+        ):
+            self._reload(now, span)
+        else:
+            self._catch_up(now)
+        return self.index if since >= self.index.since else None
+
+    def _reload(self, now: dt.datetime, span: dt.timedelta) -> None:
+        # The marks first: whatever is routed after them is read by the next catch-up.
+        self.top = Complaint.objects.aggregate(top=Max("pk"))["top"] or 0
+        self.waiting = set(
+            Complaint.objects.filter(
+                routing=Complaint.Routing.PENDING, created_at__gte=now - self.WAITING_LIMIT, pk__lte=self.top
+            ).values_list("pk", flat=True)
+        )
+        self.read_at, self.days = time.monotonic(), span.days
+        self.index = _OpenIndex.read(now - span - 2 * _SHARED_WINDOW)
+
+    def _catch_up(self, now: dt.datetime) -> None:
+        # A long routing queue (after an outage) is read as a range, not as thousands of ids.
+        waiting = Q(pk__in=self.waiting) if len(self.waiting) <= 500 else Q(pk__gte=min(self.waiting))
+        rows = list(
+            Complaint.objects.filter(Q(pk__gt=self.top) | waiting).values_list(
+                *_OPEN_FIELDS, "case_id", "case__closed_at", "duplicate_of_id", "created_at"
+            )
+        )
+        if not rows:
+            return
+        self.top = max(self.top, max(row[0] for row in rows))
+        recent = now - self.WAITING_LIMIT
+        self.waiting = {row[0] for row in rows if row[-4] is None and row[-1] >= recent}
+        self.index.add_rows(
+            row[:-4] for row in rows if row[-4] is not None and row[-3] is None and row[-2] is None
+        )
+
+
+_LIVE = _LiveIndex()
+
+
+def forget_open_complaints() -> None:
+    """Drop the process's index of open complaints (tests: a rolled-back database sends no signal)."""
+    _LIVE.forget()
+
+
+def _gather(complaints: list[Complaint]) -> list[tuple[dict[int, Candidate], dict[int, _Open]]]:
+    """For each complaint, the open complaints near it and of its category (as candidates) and those
+    its text is compared with (by id). Each group of complaints received within an hour of each other
+    uses the process's index, or one read for it alone when it reaches further back."""
+    out: dict[int, tuple[dict[int, Candidate], dict[int, _Open]]] = {}
+    span = dt.timedelta(days=days_limit())
     for group in _groups(complaints):
-        places = _Places(_near_rows(group))
+        since, until = group[0].received_at - span, group[-1].received_at + span
+        index = _LIVE.covering(since) or _OpenIndex.read(since, until)
+        pools = _Pools(index, since, until)
         for complaint in group:
-            out[id(complaint)] = _near(complaint, places)
+            found, pool = _near(complaint, index), pools.of(complaint)
+            pool.update((pk, index.entries[pk]) for pk in found)  # their texts are compared too
+            out[id(complaint)] = (found, pool)
     return [out[id(c)] for c in complaints]
 
 
@@ -259,122 +492,43 @@ def _groups(complaints: list[Complaint]) -> list[list[Complaint]]:
     return groups
 
 
-# What the near query reads of an open complaint, newest first.
-_PLACE_FIELDS = (*_NEAR_FIELDS, "subdistrict_id")
-
-
-def _near_rows(group: list[Complaint]) -> list[tuple]:
-    """The open complaints that may be near some complaint of the group and share a category with it:
-    in the box around a pin, or in the subdistrict named; each complaint then keeps its own (`_near`).
-    Where the database can look into JSON (PostgreSQL), it leaves out rows of other categories."""
-    limit_m = distance_limit_m()
-    by_category = connections[Complaint.objects.db].features.supports_json_field_contains
-    place = Q()
-    for complaint in group:
-        here, codes = _coords(complaint.latitude, complaint.longitude), _codes(complaint.categories)
-        if not codes or not (here or complaint.subdistrict_id):
-            continue
-        if here:
-            dlat, dlng = _box(here, limit_m)
-            where = Q(
-                latitude__gte=here[0] - dlat,
-                latitude__lte=here[0] + dlat,
-                longitude__gte=here[1] - dlng,
-                longitude__lte=here[1] + dlng,
-            )
-            if complaint.subdistrict_id:
-                where |= Q(latitude__isnull=True, subdistrict_id=complaint.subdistrict_id)
-        else:
-            where = Q(subdistrict_id=complaint.subdistrict_id)
-        if by_category:
-            # [[code, confidence], ...] contains [[code]] when one of its pairs holds that code.
-            where &= functools.reduce(
-                operator.or_, (Q(categories__contains=[[code]]) for code in sorted(codes))
-            )
-        place |= where
-    if not place:
-        return []
-    span = dt.timedelta(days=days_limit())
-    pool = Complaint.objects.filter(
-        place,
-        case__isnull=False,
-        case__closed_at__isnull=True,
-        duplicate_of__isnull=True,
-        received_at__gte=group[0].received_at - span,
-        received_at__lte=group[-1].received_at + span,
-    )
-    return list(pool.order_by("-received_at", "-pk").values_list(*_PLACE_FIELDS))
-
-
 def _box(here: tuple[float, float], limit_m: float) -> tuple[float, float]:
     """Half the height and width, in degrees, of the box around a point that holds its circle."""
     across = METRES_PER_DEGREE * max(0.01, math.cos(math.radians(here[0])))
     return limit_m / METRES_PER_DEGREE, limit_m / across
 
 
-class _Places:
-    """A group's near rows (newest first) by subdistrict and by latitude, so that each complaint
-    visits only the rows in its own place."""
-
-    def __init__(self, rows: list[tuple]) -> None:
-        self.rows = rows
-        self.codes = [_codes(row[1]) for row in rows]
-        self.coords = [_coords(row[2], row[3]) for row in rows]
-        self.by_subdistrict: dict[int, list[int]] = {}
-        pinned = []
-        for position, (row, there) in enumerate(zip(rows, self.coords, strict=True)):
-            self.by_subdistrict.setdefault(row[6], []).append(position)
-            if there:
-                pinned.append((there[0], position))
-        pinned.sort()
-        self.latitudes = [latitude for latitude, _ in pinned]
-        self.pinned = [position for _, position in pinned]
-
-    def around(self, here: tuple[float, float] | None, dlat: float, subdistrict: int | None) -> list[int]:
-        """Positions, newest first, of the rows in the latitude band around a pin and of the unpinned
-        rows of the subdistrict; without a pin, of every row of the subdistrict."""
-        in_place = self.by_subdistrict.get(subdistrict, []) if subdistrict is not None else []
-        if not here:
-            return in_place
-        low = bisect.bisect_left(self.latitudes, here[0] - dlat)
-        high = bisect.bisect_right(self.latitudes, here[0] + dlat)
-        return sorted(self.pinned[low:high] + [p for p in in_place if self.coords[p] is None])
-
-
-def _near(complaint: Complaint, places: _Places) -> tuple[dict[int, Candidate], dict[int, str]]:
-    """The complaint's candidates among the group's near rows: of a category of its own and received
-    within the days limit of it; within the distance when both have a pin, else in its subdistrict
-    (a pinned complaint meets unpinned ones by subdistrict). At most text_pool_size() rows of its
-    place and category are looked at, newest first, which bounds the work for a crowded place."""
+def _near(complaint: Complaint, index: _OpenIndex) -> dict[int, Candidate]:
+    """The complaint's candidates by place: of a category of its own and received within the days
+    limit of it; within the distance when both have a pin, else in its subdistrict (a pinned
+    complaint meets unpinned ones by subdistrict). At most text_pool_size() of its place and category
+    are looked at, newest first, which bounds the work for a crowded place."""
     found: dict[int, Candidate] = {}
     codes = _codes(complaint.categories)
     here = _coords(complaint.latitude, complaint.longitude)
     if not codes or not (here or complaint.subdistrict_id):
-        return found, {}
+        return found
     span, limit_m, room = dt.timedelta(days=days_limit()), distance_limit_m(), text_pool_size()
     earliest, latest = complaint.received_at - span, complaint.received_at + span
     dlat, dlng = _box(here, limit_m) if here else (0.0, 0.0)
-    for position in places.around(here, dlat, complaint.subdistrict_id):
-        row = places.rows[position]
-        if row[0] == complaint.pk or not earliest <= row[4] <= latest:
+    own = complaint.pk
+    for entry in index.around(here, dlat, complaint.subdistrict_id, codes):
+        if entry.pk == own or entry.gone or not earliest <= entry.received_at <= latest:
             continue
-        there = places.coords[position]
+        there = entry.coords
         if here and there and abs(there[1] - here[1]) > dlng:
-            continue
-        if not codes & places.codes[position]:
             continue
         room -= 1
         if room < 0:
             break
-        fields = dict(zip(_NEAR_FIELDS, row[:-1], strict=True))
         if here and there:
             distance = haversine_m(*here, *there)
             if distance > limit_m:
                 continue
-            found[row[0]] = Candidate(fields, 0.0, round(distance, 1), reasons=["near"])
+            found[entry.pk] = Candidate(entry.fields(), 0.0, round(distance, 1), reasons=["near"])
         else:
-            found[row[0]] = Candidate(fields, 0.0, reasons=["same_subdistrict"])
-    return found, {pk: c.fields["text_words"] for pk, c in found.items()}
+            found[entry.pk] = Candidate(entry.fields(), 0.0, reasons=["same_subdistrict"])
+    return found
 
 
 # Complaints of a burst received within this of each other share one window of days (a letter keyed
@@ -382,75 +536,47 @@ def _near(complaint: Complaint, places: _Places) -> tuple[dict[int, Candidate], 
 _SHARED_WINDOW = dt.timedelta(hours=1)
 
 
-def _text_pools(complaints: list[Complaint]) -> list[dict[int, str]]:
-    """For each complaint, the words (by id) of the open complaints its text is compared with: the
-    newest `text_pool_size()` received within `days` of it in its agency or its district (in all
-    open complaints when it has neither). One query for each group of complaints received within an
-    hour of each other (a live burst is one group): the database ranks each agency's and each
-    district's newest, then every complaint takes its own from them."""
-    pools: dict[int, dict[int, str]] = {}
-    for group in _groups(complaints):
-        pools.update(_pools_of_group(group))
-    return [pools[id(c)] for c in complaints]
+class _Pools:
+    """The open complaints each complaint of a group compares its text with: the newest
+    `text_pool_size()` received within the group's window in its agency or its district (in all open
+    complaints when it has neither). Complaints of one agency and district share the work."""
 
+    def __init__(self, index: _OpenIndex, since: dt.datetime, until: dt.datetime) -> None:
+        self.index, self.since, self.until = index, since, until
+        self.size = text_pool_size()
+        self.shared: dict[tuple[int | None, int | None] | None, list[_Open]] = {}
 
-def _pools_of_group(complaints: list[Complaint]) -> dict[int, dict[int, str]]:
-    """`_text_pools` of complaints received within an hour, by `id()` of each complaint."""
-    span, size = dt.timedelta(days=days_limit()), text_pool_size()
-    agencies = {c.agency_id for c in complaints if c.agency_id}
-    districts = {_district_of(c) for c in complaints if c.subdistrict_id}
-    anywhere = any(not (c.agency_id or c.subdistrict_id) for c in complaints)
-    pool = Complaint.objects.filter(
-        case__isnull=False,
-        case__closed_at__isnull=True,
-        duplicate_of__isnull=True,
-        received_at__gte=complaints[0].received_at - span,
-        received_at__lte=complaints[-1].received_at + span,
-    )
-    if not anywhere:
-        pool = pool.filter(Q(agency_id__in=agencies) | Q(subdistrict__district_id__in=districts))
-    newest = [F("received_at").desc(), F("pk").desc()]
-    ranks = {
-        "in_agency": Window(RowNumber(), partition_by=F("agency_id"), order_by=newest),
-        "in_district": Window(RowNumber(), partition_by=F("district"), order_by=newest),
-    }
-    if anywhere:
-        ranks["overall"] = Window(RowNumber(), order_by=newest)
-    kept = size + 1  # each complaint is in its own agency's and district's ranks
-    wanted = Q()
-    for rank in ranks:
-        wanted |= Q(**{f"{rank}__lte": kept})
-    ranked = pool.annotate(district=F("subdistrict__district_id"), **ranks).filter(wanted).order_by(*newest)
-    # Rows newest first; a row's position is its recency, so no timestamp needs reading.
-    rows = [
-        (position, *row)
-        for position, row in enumerate(
-            ranked.values_list("pk", "agency_id", "district", "in_agency", "in_district", "text_words")
+    def of(self, complaint: Complaint) -> dict[int, _Open]:
+        """Up to `size` of them, newest first, by id (never the complaint itself)."""
+        key = (
+            (complaint.agency_id, _district_of(complaint))
+            if complaint.agency_id or complaint.subdistrict_id
+            else None
         )
-    ]
-    by_agency: dict[int, list[tuple]] = {}
-    by_district: dict[int, list[tuple]] = {}
-    for row in rows:
-        if row[4] <= kept:
-            by_agency.setdefault(row[2], []).append(row)
-        if row[5] <= kept:
-            by_district.setdefault(row[3], []).append(row)
-    pools = {}
-    for complaint in complaints:
-        if complaint.agency_id or complaint.subdistrict_id:
-            lists = [by_agency.get(complaint.agency_id, []), by_district.get(_district_of(complaint), [])]
-            candidates = heapq.merge(*lists)
-        else:
-            candidates = iter(rows)
-        mine: dict[int, str] = {}
+        newest = self.shared.get(key)
+        if newest is None:
+            newest = self.shared[key] = self._newest(key)
         own = complaint.pk
-        for row in candidates:
-            if len(mine) == size:
+        mine = {e.pk: e for e in newest if e.pk != own}
+        return dict(itertools.islice(mine.items(), self.size)) if len(mine) > self.size else mine
+
+    def _newest(self, key: tuple[int | None, int | None] | None) -> list[_Open]:
+        """One more than `size` (a complaint leaves itself out), newest first, without repeats."""
+        index = self.index
+        if key is None:
+            candidates: Iterable[_Open] = index.everywhere()
+        else:
+            lists = [index.of(index.by_agency, key[0]), index.of(index.by_district, key[1])]
+            candidates = heapq.merge(*lists, key=_newest, reverse=True)
+        out: dict[int, _Open] = {}
+        for entry in candidates:
+            if len(out) > self.size:
                 break
-            if row[1] != own:
-                mine[row[1]] = row[6]
-        pools[id(complaint)] = mine
-    return pools
+            if entry.received_at < self.since:
+                break  # newest first: the rest are older still
+            if not entry.gone and entry.received_at <= self.until:
+                out[entry.pk] = entry
+        return list(out.values())
 
 
 def _district_of(complaint: Complaint) -> int | None:
@@ -458,7 +584,7 @@ def _district_of(complaint: Complaint) -> int | None:
 
 
 def _rank(
-    found: dict[int, Candidate], similarities: dict[int, float], loaded: dict[int, Complaint], limit: int
+    found: dict[int, Candidate], similarities: dict[int, float], pool: dict[int, _Open], limit: int
 ) -> list[Candidate]:
     threshold, limit_m = text_threshold(), distance_limit_m()
     for pk, similarity in similarities.items():
@@ -466,8 +592,7 @@ def _rank(
         if candidate is None and similarity < threshold:
             continue
         if candidate is None:
-            other = loaded[pk]
-            candidate = found[pk] = Candidate({"pk": pk, "received_at": other.received_at}, 0.0, built=other)
+            candidate = found[pk] = Candidate(pool[pk].fields(), 0.0)
         candidate.text_similarity = round(similarity, 4)
         if similarity >= threshold:
             candidate.reasons.append("similar_text")

@@ -205,3 +205,53 @@ def test_only_the_newest_of_the_pool_are_compared(world, settings):
     )
     new = make_complaint(DRAIN, world.cleanliness, categories=[])
     assert {c.complaint for c in duplicates.find_candidates(new)} == {newer, newest}
+
+
+def test_the_process_keeps_its_open_complaints_up_to_date_between_checks(world):
+    """The open complaints are read once and then caught up before each check: complaints routed
+    since, including one that was still waiting to be routed at the last look, are compared; one
+    closed since is never offered (the check confirms its candidates) and is left out after."""
+    first = make_complaint(DRAIN + " หนึ่ง", world.works, subdistrict=world.sub_a)
+    waiting = Complaint.objects.create(channel="web", text=DRAIN + " สอง", subdistrict=world.sub_a)
+    new = make_complaint(DRAIN + " สาม", world.works, subdistrict=world.sub_a)
+    assert {c.complaint for c in duplicates.find_candidates(new)} == {first}
+
+    later = make_complaint(DRAIN + " สี่", world.works, subdistrict=world.sub_a)
+    routed = make_complaint(DRAIN + " ห้า", world.works, subdistrict=world.sub_a)
+    # The waiting complaint is routed now: it takes the case of another to keep this short.
+    Complaint.objects.filter(pk=routed.pk).update(case=None, routing=Complaint.Routing.PENDING)
+    Complaint.objects.filter(pk=waiting.pk).update(
+        case=routed.case,
+        routing=Complaint.Routing.ROUTED,
+        categories=routed.categories,
+        agency=world.works.agency,
+    )
+    officer.reject(first, "ซ้ำกับเรื่องเก่า", actor=world.officer)
+    assert {c.complaint.pk for c in duplicates.find_candidates(new)} == {later.pk, waiting.pk}
+    assert duplicates._LIVE.index.entries[first.pk].gone
+
+
+def test_the_open_complaints_are_read_again_after_a_while(world, monkeypatch):
+    """What the catch-up cannot see (a complaint re-categorised or re-opened) counts once the process
+    reads its open complaints again, at most RELOAD_SECONDS later."""
+    other = make_complaint("ไฟฟ้าดับทั้งซอย", world.works, subdistrict=world.sub_a, categories=[["power", 0.9]])
+    new = make_complaint("ทางเท้าแตก เดินไม่ได้", world.works, subdistrict=world.sub_a)
+    assert duplicates.find_candidates(new) == []
+    Complaint.objects.filter(pk=other.pk).update(categories=[["footpath", 0.8]])
+    assert duplicates.find_candidates(new) == []  # not yet
+    monkeypatch.setattr(duplicates._LiveIndex, "RELOAD_SECONDS", 0.0)
+    assert [c.complaint for c in duplicates.find_candidates(new)] == [other]
+
+
+def test_a_complaint_routed_late_takes_its_place_by_receipt(world, settings):
+    """The newest by receipt are compared, also when an older one (a letter keyed in late) reaches
+    the process's open complaints after newer ones."""
+    settings.PRACHA_COMPLAINT_DUPLICATE_TEXT_POOL = 1
+    now = timezone.now()
+    older = make_complaint(DRAIN + " เก่า", world.works, received_at=now - dt.timedelta(hours=3))
+    new = make_complaint(DRAIN, world.cleanliness, categories=[])
+    assert {c.complaint for c in duplicates.find_candidates(new)} == {older}
+    letter = make_complaint(DRAIN + " จดหมาย", world.works, received_at=now - dt.timedelta(hours=2))
+    assert {c.complaint for c in duplicates.find_candidates(new)} == {letter}
+    make_complaint(DRAIN + " เก่ากว่า", world.works, received_at=now - dt.timedelta(hours=4))
+    assert {c.complaint for c in duplicates.find_candidates(new)} == {letter}
