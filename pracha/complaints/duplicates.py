@@ -320,9 +320,6 @@ class _OpenIndex:
         index.add_rows(rows.iterator(2000))
         return index
 
-    def __len__(self) -> int:
-        return len(self.entries)
-
     def add_rows(self, rows: Iterable[tuple]) -> None:
         for row in rows:
             if row[0] not in self.entries and row[4] >= self.since:
